@@ -1,0 +1,112 @@
+//! The unit of sync: one field of one record set to one value at one HLC (SYNC.md),
+//! and the diff that turns a local edit into those changes.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::hlc::Hlc;
+
+/// Record types that sync. Extensible: new entities are added here and in SYNC.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Customer,
+    Interaction,
+    Segment,
+    Deal,
+    Ticket,
+    Campaign,
+}
+
+/// One field-level change as it travels on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub entity: Entity,
+    pub id: Uuid,
+    pub field: String,
+    pub value: Value,
+    pub hlc: Hlc,
+}
+
+/// The tombstone field: `true` deletes, `false` restores.
+pub const DELETED: &str = "_deleted";
+
+/// SYNC.md's field-name rule: `[a-z_][a-z0-9_]{0,63}`.
+pub fn is_valid_field_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && (b[0].is_ascii_lowercase() || b[0] == b'_')
+        && b[1..].iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
+}
+
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+fn fields_of<T: Serialize>(record: &T) -> Map<String, Value> {
+    match serde_json::to_value(record) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The field changes from `old` to `new` (both records of one entity, `id` excluded).
+/// With no `old` (a new record) every non-empty field is a change, so a new record is
+/// simply its fields' changes.
+pub fn field_diff<T: Serialize>(old: Option<&T>, new: &T) -> Vec<(String, Value)> {
+    let new = fields_of(new);
+    let old = old.map(fields_of);
+    new.into_iter()
+        .filter(|(field, _)| field != "id")
+        .filter(|(field, value)| match &old {
+            Some(old) => old.get(field) != Some(value),
+            None => !is_empty_value(value),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::customer::Customer;
+    use serde_json::json;
+
+    #[test]
+    fn field_names() {
+        for ok in ["email", "_deleted", "a", "next_visit2", &"a".repeat(64)] {
+            assert!(is_valid_field_name(ok), "{ok}");
+        }
+        for bad in ["", "Email", "1st", "e-mail", "名字", &"a".repeat(65)] {
+            assert!(!is_valid_field_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn diff_of_an_edit_is_only_what_changed() {
+        let old = Customer::new(Uuid::nil(), "Li Wei", 5);
+        let mut new = old.clone();
+        new.phone = "13800138000".into();
+        new.deleted = true;
+        let mut diff = field_diff(Some(&old), &new);
+        diff.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(diff, vec![("_deleted".into(), json!(true)), ("phone".into(), json!("13800138000"))]);
+    }
+
+    #[test]
+    fn diff_of_a_new_record_is_its_non_empty_fields() {
+        let c = Customer::new(Uuid::nil(), "Li Wei", 5);
+        let fields: Vec<String> = field_diff(None, &c).into_iter().map(|(f, _)| f).collect();
+        assert!(fields.contains(&"name".to_string()));
+        assert!(fields.contains(&"created_ms".to_string()));
+        assert!(!fields.contains(&"email".to_string()));
+        assert!(!fields.contains(&"id".to_string()));
+        assert!(fields.iter().all(|f| is_valid_field_name(f)));
+    }
+}

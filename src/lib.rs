@@ -1,0 +1,1 @@
+//! The browser app: a thin Leptos shell over `crm-core`.
