@@ -69,9 +69,24 @@ impl<'de> Deserialize<'de> for Hlc {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clock {
     pub last: Hlc,
+    /// Serialised as 16 hex digits (a JavaScript number cannot hold 64 bits).
+    #[serde(with = "node_hex")]
     pub node: u64,
     /// Estimated `server_ms - local_ms`, applied to local physical time.
     pub offset_ms: i64,
+}
+
+mod node_hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(node: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{node:016x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let text = String::deserialize(d)?;
+        u64::from_str_radix(&text, 16).map_err(serde::de::Error::custom)
+    }
 }
 
 impl Clock {
@@ -155,6 +170,14 @@ mod tests {
         let d = c.tick(1000);
         assert!(a < b && b < d);
         assert_eq!(b, Hlc { wall_ms: 1000, counter: 1, node: 7 });
+    }
+
+    #[test]
+    fn clock_serialises_its_node_as_hex() {
+        let c = Clock::new(u64::MAX - 1);
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["node"], "fffffffffffffffe");
+        assert_eq!(serde_json::from_value::<Clock>(json).unwrap(), c);
     }
 
     #[test]

@@ -1,0 +1,194 @@
+//! Customer reads (paged list, search, follow-ups, contacts) and writes (save, delete,
+//! restore), each write with its outbox entries in one transaction.
+
+use chrono::NaiveDate;
+use crm_core::{
+    change::{field_diff, Entity},
+    search::normalise_query,
+    Aggregates, Customer, CustomerDraft,
+};
+use indexed_db_futures::{
+    object_store::ObjectStore, prelude::*, transaction::TransactionMode, KeyRange,
+};
+use uuid::Uuid;
+
+use super::{
+    meta, outbox,
+    records::CustomerRecord,
+    schema::{BY_COMPANY, BY_NEXT_VISIT, BY_SEARCH, BY_SORT, CUSTOMERS, META, OUTBOX},
+    Now, Store, StoreError,
+};
+
+/// Rows per list page.
+pub const PAGE: u32 = 50;
+/// Index entries read per search (one customer has several keys that can match).
+const SEARCH_SCAN: u32 = 400;
+
+pub(crate) async fn get_record(
+    customers: &ObjectStore<'_>,
+    id: Uuid,
+) -> Result<Option<CustomerRecord>, StoreError> {
+    Ok(customers.get(id.to_string()).serde()?.await?)
+}
+
+/// Writes `new` over `old` (or as a new record), stamping one HLC for the edit and
+/// queueing one outbox entry per changed field. The caller commits.
+pub(crate) async fn write_customer(
+    customers: &ObjectStore<'_>,
+    outbox_store: &ObjectStore<'_>,
+    meta_store: &ObjectStore<'_>,
+    old: Option<&CustomerRecord>,
+    new: Customer,
+    agg: Aggregates,
+    now: Now,
+) -> Result<CustomerRecord, StoreError> {
+    let changes = field_diff(old.map(|r| &r.customer), &new);
+    let mut record = CustomerRecord::new(new, agg, now.ms);
+    if let Some(old) = old {
+        record.versions = old.versions.clone();
+    }
+    if !changes.is_empty() {
+        let mut clock = meta::clock(meta_store).await?;
+        let hlc = clock.tick(now.ms);
+        for (field, _) in &changes {
+            record.versions.insert(field.clone(), hlc);
+        }
+        outbox::append(outbox_store, Entity::Customer, &record.customer.id.to_string(), changes, hlc).await?;
+        meta::put(meta_store, meta::CLOCK, &clock).await?;
+    }
+    customers.put(&record).serde()?.await?;
+    Ok(record)
+}
+
+impl Store {
+    /// One page of the list in name order, after the sort key of the last row shown.
+    pub async fn customer_page(&self, after: Option<String>, limit: u32) -> Result<Vec<CustomerRecord>, StoreError> {
+        let tx = self.db.transaction(CUSTOMERS).build()?;
+        let store = tx.object_store(CUSTOMERS)?;
+        let index = store.index(BY_SORT)?;
+        let rows = match after {
+            Some(key) => index.get_all().with_query::<String, _>(KeyRange::LowerBound(key, true)).with_limit(limit).serde()?.await?,
+            None => index.get_all().with_limit(limit).serde()?.await?,
+        };
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Number of live (not deleted) customers.
+    pub async fn customer_count(&self) -> Result<u32, StoreError> {
+        let tx = self.db.transaction(CUSTOMERS).build()?;
+        let n = tx.object_store(CUSTOMERS)?.index(BY_SORT)?.count().primitive()?.await?;
+        Ok(n)
+    }
+
+    /// Customers whose name, company, email or phone matches `query` (see
+    /// `crm_core::search`), in name order, at most `limit`.
+    pub async fn search_customers(&self, query: &str, limit: usize) -> Result<Vec<CustomerRecord>, StoreError> {
+        let Some(prefix) = normalise_query(query) else {
+            return self.customer_page(None, limit as u32).await;
+        };
+        let upper = format!("{prefix}\u{10FFFF}");
+        let tx = self.db.transaction(CUSTOMERS).build()?;
+        let store = tx.object_store(CUSTOMERS)?;
+        let index = store.index(BY_SEARCH)?;
+        let rows = index
+            .get_all()
+            .with_query::<String, _>(KeyRange::Bound(prefix, false, upper, false))
+            .with_limit(SEARCH_SCAN)
+            .serde()?
+            .await?;
+        let mut found: Vec<CustomerRecord> = Vec::new();
+        for row in rows {
+            let row: CustomerRecord = row?;
+            if !found.iter().any(|r| r.customer.id == row.customer.id) {
+                found.push(row);
+            }
+        }
+        found.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    /// A customer by id (tombstones included, so a deleted one can be restored).
+    pub async fn customer(&self, id: Uuid) -> Result<Option<CustomerRecord>, StoreError> {
+        let tx = self.db.transaction(CUSTOMERS).build()?;
+        get_record(&tx.object_store(CUSTOMERS)?, id).await
+    }
+
+    /// The contacts of a company, in name order.
+    pub async fn contacts(&self, company_id: Uuid) -> Result<Vec<CustomerRecord>, StoreError> {
+        let tx = self.db.transaction(CUSTOMERS).build()?;
+        let store = tx.object_store(CUSTOMERS)?;
+        let index = store.index(BY_COMPANY)?;
+        let rows = index.get_all().with_query::<String, _>(KeyRange::Only(company_id.to_string())).serde()?.await?;
+        let mut rows: Vec<CustomerRecord> = rows.collect::<Result<Vec<_>, _>>()?;
+        rows.retain(|r| !r.customer.deleted);
+        rows.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+        Ok(rows)
+    }
+
+    /// Customers with an open follow-up due on or before `until`, earliest first.
+    pub async fn follow_ups(&self, until: NaiveDate, limit: u32) -> Result<Vec<CustomerRecord>, StoreError> {
+        let tx = self.db.transaction(CUSTOMERS).build()?;
+        let store = tx.object_store(CUSTOMERS)?;
+        let index = store.index(BY_NEXT_VISIT)?;
+        let rows = index
+            .get_all()
+            .with_query::<String, _>(KeyRange::UpperBound(until.to_string(), false))
+            .with_limit(limit)
+            .serde()?
+            .await?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Creates (`id` = None) or edits a customer from the form. Invalid input is
+    /// refused with every field error and nothing is written.
+    pub async fn save_customer(&self, id: Option<Uuid>, draft: &CustomerDraft, now: Now) -> Result<CustomerRecord, StoreError> {
+        let tx = self.db.transaction([CUSTOMERS, OUTBOX, META]).with_mode(TransactionMode::Readwrite).build()?;
+        let customers = tx.object_store(CUSTOMERS)?;
+        let old = match id {
+            Some(id) => Some(get_record(&customers, id).await?.ok_or(StoreError::NotFound)?),
+            None => None,
+        };
+        let base = match &old {
+            Some(old) => old.customer.clone(),
+            None => Customer::new(Uuid::now_v7(), "", now.ms as i64),
+        };
+        let customer = draft.apply(&base, now.local.date()).map_err(StoreError::Invalid)?;
+        let agg = old.as_ref().map(|o| o.agg.clone()).unwrap_or_default();
+        let record = write_customer(
+            &customers,
+            &tx.object_store(OUTBOX)?,
+            &tx.object_store(META)?,
+            old.as_ref(),
+            customer,
+            agg,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Deletes (tombstone) or restores a customer: an ordinary synced field change, so
+    /// undo is just another edit.
+    pub async fn set_customer_deleted(&self, id: Uuid, deleted: bool, now: Now) -> Result<CustomerRecord, StoreError> {
+        let tx = self.db.transaction([CUSTOMERS, OUTBOX, META]).with_mode(TransactionMode::Readwrite).build()?;
+        let customers = tx.object_store(CUSTOMERS)?;
+        let old = get_record(&customers, id).await?.ok_or(StoreError::NotFound)?;
+        let mut customer = old.customer.clone();
+        customer.deleted = deleted;
+        let agg = old.agg.clone();
+        let record = write_customer(
+            &customers,
+            &tx.object_store(OUTBOX)?,
+            &tx.object_store(META)?,
+            Some(&old),
+            customer,
+            agg,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+}

@@ -1,0 +1,76 @@
+//! Small named values in the `meta` store: the replica's HLC clock, the data version
+//! of the record format, and flags such as "demo data loaded".
+
+use crm_core::Clock;
+use indexed_db_futures::{object_store::ObjectStore, prelude::*, transaction::TransactionMode};
+use serde::{de::DeserializeOwned, Serialize};
+
+use super::{
+    records::CustomerRecord,
+    schema::{CUSTOMERS, META},
+    Store, StoreError,
+};
+
+pub const CLOCK: &str = "clock";
+pub const DATA_VERSION: &str = "data_version";
+pub const DEMO_LOADED: &str = "demo_loaded";
+
+/// Record-format version: bumped when stored records need rewriting after an upgrade.
+pub const CURRENT_DATA_VERSION: u32 = 2;
+
+pub async fn get<T: DeserializeOwned>(store: &ObjectStore<'_>, key: &str) -> Result<Option<T>, StoreError> {
+    Ok(store.get(key).serde()?.await?)
+}
+
+pub async fn put<T: Serialize>(store: &ObjectStore<'_>, key: &str, value: &T) -> Result<(), StoreError> {
+    store.put(value).with_key(key.to_string()).serde()?.await?;
+    Ok(())
+}
+
+/// The replica's clock, created with a random node id on first use.
+pub async fn clock(meta: &ObjectStore<'_>) -> Result<Clock, StoreError> {
+    match get::<Clock>(meta, CLOCK).await? {
+        Some(clock) => Ok(clock),
+        None => Ok(Clock::new(uuid::Uuid::new_v4().as_u64_pair().0)),
+    }
+}
+
+impl Store {
+    /// Reads one meta value in its own transaction.
+    pub async fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        let tx = self.db.transaction(META).build()?;
+        let value = get(&tx.object_store(META)?, key).await?;
+        Ok(value)
+    }
+
+    /// Writes one meta value in its own transaction.
+    pub async fn set_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        put(&tx.object_store(META)?, key, value).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Rewrites stored records whose format predates [`CURRENT_DATA_VERSION`], in one
+/// transaction with the version bump (all or nothing; safe to re-run after a crash).
+pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
+    let tx = store.db.transaction([CUSTOMERS, META]).with_mode(TransactionMode::Readwrite).build()?;
+    let meta = tx.object_store(META)?;
+    let version: u32 = get(&meta, DATA_VERSION).await?.unwrap_or(0);
+    if version >= CURRENT_DATA_VERSION {
+        return Ok(());
+    }
+    if version < 2 {
+        // v1 records lack search keys, aggregates and versions: derive them.
+        let customers = tx.object_store(CUSTOMERS)?;
+        let records: Vec<CustomerRecord> = customers.get_all().serde()?.await?.collect::<Result<_, _>>()?;
+        for mut record in records {
+            record.refresh_derived();
+            customers.put(&record).serde()?.await?;
+        }
+    }
+    put(&meta, DATA_VERSION, &CURRENT_DATA_VERSION).await?;
+    tx.commit().await?;
+    Ok(())
+}

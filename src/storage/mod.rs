@@ -1,0 +1,40 @@
+//! IndexedDB store: schema and migrations, record mapping, and every read and write the
+//! screens need. The only module that talks to IndexedDB.
+//!
+//! Layout (chosen from BENCH.md's measurements, where one record per interaction costs
+//! sixteen minutes for a million): customers are one record each, carrying their derived
+//! search keys, sort key and per-customer aggregates; interactions live in per-customer
+//! blocks of up to [`timeline::BLOCK_SIZE`]; the outbox holds one entry per changed field.
+//! A record write and its outbox entries always share one readwrite transaction.
+
+pub mod customers;
+pub mod demo;
+pub mod error;
+pub mod meta;
+pub mod outbox;
+pub mod records;
+pub mod schema;
+pub mod timeline;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::StoreError;
+pub use schema::Store;
+
+use chrono::{Local, NaiveDateTime};
+
+/// The moment an edit happens: Unix ms for HLCs and local wall time for dates.
+#[derive(Debug, Clone, Copy)]
+pub struct Now {
+    pub ms: u64,
+    pub local: NaiveDateTime,
+}
+
+impl Now {
+    /// Reads the browser clock (the shell's job; the core never does).
+    pub fn read() -> Self {
+        let now = Local::now();
+        Now { ms: now.timestamp_millis().max(0) as u64, local: now.naive_local() }
+    }
+}

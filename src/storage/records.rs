@@ -1,0 +1,82 @@
+//! What is stored in each object store: the domain records plus the derived fields the
+//! indexes read (search keys, sort key, next-visit date) and per-field HLC versions.
+
+use std::collections::BTreeMap;
+
+use crm_core::{
+    change::Entity,
+    search::{search_keys, sort_key},
+    Aggregates, Customer, Hlc, Interaction,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A customer as stored: the customer's fields at the top level (so they sync and
+/// export as they are) and derived fields that are absent for a tombstone, so deleted
+/// customers drop out of the list, search and follow-up indexes by themselves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerRecord {
+    #[serde(flatten)]
+    pub customer: Customer,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_key: Option<String>,
+    #[serde(default)]
+    pub search_keys: Vec<String>,
+    /// `YYYY-MM-DD` of the open follow-up, for the follow-ups index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_visit: Option<String>,
+    #[serde(default)]
+    pub updated_ms: f64,
+    #[serde(default)]
+    pub agg: Aggregates,
+    /// HLC of the last write of each field (the LWW register versions).
+    #[serde(default)]
+    pub versions: BTreeMap<String, Hlc>,
+}
+
+impl CustomerRecord {
+    /// Wraps a customer and computes every derived field.
+    pub fn new(customer: Customer, agg: Aggregates, updated_ms: u64) -> Self {
+        let mut record = CustomerRecord {
+            customer,
+            sort_key: None,
+            search_keys: Vec::new(),
+            next_visit: None,
+            updated_ms: updated_ms as f64,
+            agg,
+            versions: BTreeMap::new(),
+        };
+        record.refresh_derived();
+        record
+    }
+
+    /// Recomputes the index fields from the customer and aggregates.
+    pub fn refresh_derived(&mut self) {
+        let live = !self.customer.deleted;
+        self.sort_key = live.then(|| sort_key(&self.customer));
+        self.search_keys = search_keys(&self.customer);
+        self.next_visit = if live { self.agg.next_visit.map(|d| d.to_string()) } else { None };
+    }
+}
+
+/// Up to [`super::timeline::BLOCK_SIZE`] interactions of one customer in one record,
+/// keyed `[customer_id, block]`; `ids` feeds a multi-entry index to find any
+/// interaction's block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineBlock {
+    pub customer_id: String,
+    pub block: u32,
+    pub ids: Vec<String>,
+    pub items: Vec<Interaction>,
+}
+
+/// One pending field change waiting to be pushed (auto-incremented key = push order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub entity: Entity,
+    pub id: String,
+    pub field: String,
+    pub value: Value,
+    /// Stamped at write time; re-stamped after a `clock_skew` refusal.
+    pub hlc: Hlc,
+}

@@ -1,0 +1,137 @@
+//! Object stores, indexes and the versioned upgrade path. Opening with [`VERSION`] runs
+//! every schema step above the version on disk in `onupgradeneeded`, then every data
+//! migration above the data version recorded in `meta`.
+
+use indexed_db_futures::{database::Database, prelude::*};
+use wasm_bindgen::JsCast;
+
+use super::{meta, StoreError};
+
+pub const CUSTOMERS: &str = "customers";
+pub const TIMELINE: &str = "timeline";
+pub const OUTBOX: &str = "outbox";
+pub const META: &str = "meta";
+
+pub const BY_SORT: &str = "by_sort";
+pub const BY_SEARCH: &str = "by_search";
+pub const BY_OWNER: &str = "by_owner";
+pub const BY_UPDATED: &str = "by_updated";
+pub const BY_NEXT_VISIT: &str = "by_next_visit";
+pub const BY_COMPANY: &str = "by_company";
+pub const BY_INTERACTION: &str = "by_interaction";
+
+/// Current schema version.
+pub const VERSION: u32 = 2;
+
+/// The production database name.
+pub const DB_NAME: &str = "field-crm";
+
+/// An open database. Cheap to clone; every screen shares one.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) db: std::rc::Rc<Database>,
+}
+
+/// The versionchange transaction of the upgrade being run, for adding indexes to stores
+/// that already exist (indexed_db_futures 0.6 exposes only new stores in its callback).
+fn upgrade_transaction() -> Option<web_sys::IdbTransaction> {
+    let event: web_sys::Event = web_sys::window()?.event().dyn_into().ok()?;
+    let request: web_sys::IdbRequest = event.target()?.dyn_into().ok()?;
+    request.transaction()
+}
+
+fn add_index(
+    store: &web_sys::IdbObjectStore,
+    name: &str,
+    key_path: &str,
+    multi_entry: bool,
+) -> Result<(), wasm_bindgen::JsValue> {
+    let params = web_sys::IdbIndexParameters::new();
+    params.set_multi_entry(multi_entry);
+    store.create_index_with_str_and_optional_parameters(name, key_path, &params)?;
+    Ok(())
+}
+
+/// Schema step 1: the first slice (customers listed by name, the outbox, meta).
+fn step_1(db: &Database) -> indexed_db_futures::Result<()> {
+    let customers = db.create_object_store(CUSTOMERS).with_key_path("id".into()).build()?;
+    customers.create_index(BY_SORT, "sort_key".into()).build()?;
+    db.create_object_store(OUTBOX).with_auto_increment(true).build()?;
+    db.create_object_store(META).build()?;
+    Ok(())
+}
+
+/// Schema step 2: interaction blocks and the search / follow-up / owner indexes.
+fn step_2(db: &Database) -> indexed_db_futures::Result<()> {
+    let timeline = db
+        .create_object_store(TIMELINE)
+        .with_key_path(["customer_id", "block"].into())
+        .build()?;
+    timeline.create_index(BY_INTERACTION, "ids".into()).with_multi_entry(true).build()?;
+    let tx = upgrade_transaction()
+        .ok_or_else(|| indexed_db_futures::error::Error::from(wasm_bindgen::JsValue::from_str("no upgrade transaction")))?;
+    let customers = tx.object_store(CUSTOMERS)?;
+    add_index(&customers, BY_SEARCH, "search_keys", true)?;
+    add_index(&customers, BY_OWNER, "owner", false)?;
+    add_index(&customers, BY_UPDATED, "updated_ms", false)?;
+    add_index(&customers, BY_NEXT_VISIT, "next_visit", false)?;
+    add_index(&customers, BY_COMPANY, "company_id", false)?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating or upgrading) the app's database. `on_blocked` is called when an
+    /// older tab holds the database open, so the UI can say so while it waits.
+    pub async fn open(name: &str, on_blocked: impl Fn() + 'static) -> Result<Store, StoreError> {
+        Self::open_at(name, VERSION, on_blocked).await
+    }
+
+    /// Opens at a given schema version: production uses [`VERSION`]; tests open older
+    /// versions to check the upgrade path with data in it.
+    pub async fn open_at(
+        name: &str,
+        version: u32,
+        on_blocked: impl Fn() + 'static,
+    ) -> Result<Store, StoreError> {
+        let db = Database::open(name)
+            .with_version(version)
+            .with_on_blocked(move |_| {
+                on_blocked();
+                Ok(())
+            })
+            .with_on_upgrade_needed(move |event, db| {
+                let old = event.old_version() as u32;
+                let new = event.new_version().map(|v| v as u32).unwrap_or(version);
+                if old < 1 && new >= 1 {
+                    step_1(&db)?;
+                }
+                if old < 2 && new >= 2 {
+                    step_2(&db)?;
+                }
+                Ok(())
+            })
+            .await?;
+        let store = Store { db: std::rc::Rc::new(db) };
+        if version >= VERSION {
+            meta::run_data_migrations(&store).await?;
+        }
+        Ok(store)
+    }
+
+    /// Closes the connection (tests reopen to check durability).
+    pub fn close(self) {
+        if let Ok(db) = std::rc::Rc::try_unwrap(self.db) {
+            db.close();
+        }
+    }
+
+    /// Deletes a whole database (tests start from nothing).
+    pub async fn delete(name: &str) -> Result<(), StoreError> {
+        Database::delete_by_name(name)?.await?;
+        Ok(())
+    }
+
+    pub fn version(&self) -> u32 {
+        self.db.version() as u32
+    }
+}

@@ -1,0 +1,96 @@
+//! Interactions, stored in per-customer blocks (see the module docs of `storage`).
+//! Logging one rewrites one block and the customer's aggregates in one transaction
+//! with the interaction's outbox entries.
+
+use crm_core::{
+    change::{field_diff, Entity},
+    Aggregates, Interaction, InteractionDraft,
+};
+use indexed_db_futures::{object_store::ObjectStore, prelude::*, transaction::TransactionMode, KeyRange};
+use uuid::Uuid;
+
+use super::{
+    customers::get_record,
+    meta, outbox,
+    records::TimelineBlock,
+    schema::{CUSTOMERS, META, OUTBOX, TIMELINE},
+    Now, Store, StoreError,
+};
+
+/// Interactions per block: big enough that a typical customer has one block, small
+/// enough that appending rewrites little.
+pub const BLOCK_SIZE: usize = 100;
+
+fn customer_range(customer_id: Uuid) -> KeyRange<(String, u32)> {
+    let id = customer_id.to_string();
+    KeyRange::Bound((id.clone(), 0), false, (id, u32::MAX), false)
+}
+
+pub(crate) async fn blocks_of(timeline: &ObjectStore<'_>, customer_id: Uuid) -> Result<Vec<TimelineBlock>, StoreError> {
+    let rows = timeline.get_all().with_query::<(String, u32), _>(customer_range(customer_id)).serde()?.await?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Splits a customer's interactions into blocks (bulk loads).
+pub fn into_blocks(customer_id: Uuid, items: Vec<Interaction>) -> Vec<TimelineBlock> {
+    items
+        .chunks(BLOCK_SIZE)
+        .enumerate()
+        .map(|(n, chunk)| TimelineBlock {
+            customer_id: customer_id.to_string(),
+            block: n as u32,
+            ids: chunk.iter().map(|i| i.id.to_string()).collect(),
+            items: chunk.to_vec(),
+        })
+        .collect()
+}
+
+impl Store {
+    /// A customer's live interactions, newest first.
+    pub async fn timeline(&self, customer_id: Uuid) -> Result<Vec<Interaction>, StoreError> {
+        let tx = self.db.transaction(TIMELINE).build()?;
+        let blocks = blocks_of(&tx.object_store(TIMELINE)?, customer_id).await?;
+        let mut items: Vec<Interaction> = blocks.into_iter().flat_map(|b| b.items).filter(|i| !i.deleted).collect();
+        items.sort_by(|a, b| (b.at, b.id).cmp(&(a.at, a.id)));
+        Ok(items)
+    }
+
+    /// Logs an interaction for a customer: validates the draft, appends it to the
+    /// customer's last block, refreshes the customer's aggregates and queues the
+    /// interaction's fields for sync, all in one transaction.
+    pub async fn log_interaction(&self, customer_id: Uuid, draft: &InteractionDraft, now: Now) -> Result<Interaction, StoreError> {
+        let interaction = draft.build(Uuid::now_v7(), customer_id, now.local).map_err(StoreError::Invalid)?;
+        let tx = self
+            .db
+            .transaction([CUSTOMERS, TIMELINE, OUTBOX, META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let customers = tx.object_store(CUSTOMERS)?;
+        let timeline = tx.object_store(TIMELINE)?;
+        let meta_store = tx.object_store(META)?;
+        let mut record = get_record(&customers, customer_id).await?.filter(|r| !r.customer.deleted).ok_or(StoreError::NotFound)?;
+        let mut blocks = blocks_of(&timeline, customer_id).await?;
+        let needs_new = blocks.last().is_none_or(|b| b.items.len() >= BLOCK_SIZE);
+        if needs_new {
+            let block = blocks.last().map_or(0, |b| b.block + 1);
+            blocks.push(TimelineBlock { customer_id: customer_id.to_string(), block, ids: Vec::new(), items: Vec::new() });
+        }
+        let last = blocks.last_mut().expect("a block exists");
+        last.ids.push(interaction.id.to_string());
+        last.items.push(interaction.clone());
+        timeline.put(&*last).serde()?.await?;
+
+        record.agg = Aggregates::from_interactions(blocks.iter().flat_map(|b| &b.items));
+        record.updated_ms = now.ms as f64;
+        record.refresh_derived();
+        customers.put(&record).serde()?.await?;
+
+        let mut clock = meta::clock(&meta_store).await?;
+        let hlc = clock.tick(now.ms);
+        let changes = field_diff(None, &interaction);
+        outbox::append(&tx.object_store(OUTBOX)?, Entity::Interaction, &interaction.id.to_string(), changes, hlc).await?;
+        meta::put(&meta_store, meta::CLOCK, &clock).await?;
+        tx.commit().await?;
+        Ok(interaction)
+    }
+}
