@@ -1,6 +1,131 @@
 //! The browser app: a thin Leptos shell over `crm-core`.
 //!
 //! `storage` is the only module that touches IndexedDB; `hooks` the only UI code that
-//! calls `storage`; `routes` and `components` render signals and raise callbacks.
+//! calls `storage`; `routes` (one screen per file) and `components` render signals and
+//! raise callbacks.
 
+pub mod components;
+pub mod format;
+pub mod hooks;
+pub mod i18n;
+pub mod routes;
 pub mod storage;
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{
+    components::{Redirect, Route, Router, Routes},
+    path,
+};
+
+use components::{
+    header::{Header, SyncBadge},
+    toast::ToastBar,
+};
+use hooks::{
+    use_customer::set_deleted,
+    use_online::use_online,
+    use_store::{provide_store, use_query, use_store, StoreStatus},
+    use_toast::{provide_toast, use_toast, Toast, UndoAction},
+};
+use i18n::{use_texts, Locale, LocaleCtx};
+use routes::{
+    customer_form::{EditCustomerPage, NewCustomerPage},
+    customer_page::CustomerPage,
+    customers::CustomersPage,
+    follow_ups::FollowUpsPage,
+    placeholders::{DashboardPage, NotFoundPage, SegmentsPage},
+    sync::SyncPage,
+};
+
+const LOCALE_KEY: &str = "crm.locale";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The whole app: context, header, routes and the toast.
+#[component]
+pub fn App() -> impl IntoView {
+    let saved = local_storage().and_then(|s| s.get_item(LOCALE_KEY).ok().flatten());
+    let locale = RwSignal::new(saved.map(|tag| Locale::from_tag(&tag)).unwrap_or_default());
+    provide_context(LocaleCtx(locale));
+    Effect::new(move |_| {
+        let tag = locale.get().tag();
+        if let Some(storage) = local_storage() {
+            let _ = storage.set_item(LOCALE_KEY, tag);
+        }
+        if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+            let _ = html.set_attribute("lang", tag);
+        }
+    });
+    provide_store();
+    provide_toast();
+
+    let online = use_online();
+    let pending = use_query(|| (), |store, ()| async move { store.pending_count().await });
+    let pending = Signal::derive(move || pending.get().flatten().and_then(Result::ok).unwrap_or(0));
+
+    view! {
+        <Router>
+            <Header>
+                <SyncBadge online=online pending=pending last_sync=Signal::derive(|| None::<String>) />
+            </Header>
+            <StoreBanner />
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/customers" /> } />
+                    <Route path=path!("/customers") view=CustomersPage />
+                    <Route path=path!("/customers/new") view=NewCustomerPage />
+                    <Route path=path!("/customers/:id") view=CustomerPage />
+                    <Route path=path!("/customers/:id/edit") view=EditCustomerPage />
+                    <Route path=path!("/follow-ups") view=FollowUpsPage />
+                    <Route path=path!("/segments") view=SegmentsPage />
+                    <Route path=path!("/dashboard") view=DashboardPage />
+                    <Route path=path!("/sync") view=SyncPage />
+                </Routes>
+            </main>
+            <AppToast />
+        </Router>
+    }
+}
+
+/// A visible message when the database cannot be opened (blocked upgrade, no storage).
+#[component]
+fn StoreBanner() -> impl IntoView {
+    let ctx = use_store();
+    let t = use_texts();
+    move || match ctx.status.get() {
+        StoreStatus::Blocked => Some(view! { <p class="banner error" role="alert">{t.get().storage_blocked}</p> }.into_any()),
+        StoreStatus::Failed(e) => Some(view! { <p class="banner error" role="alert">{e}</p> }.into_any()),
+        _ => None,
+    }
+}
+
+/// The toast bar wired to the undo actions.
+#[component]
+fn AppToast() -> impl IntoView {
+    let toast = use_toast();
+    let ctx = use_store();
+    let t = use_texts();
+    let on_undo = move |_| {
+        let Some(Toast { undo: Some(action), .. }) = toast.get_untracked() else { return };
+        match action {
+            UndoAction::RestoreCustomer(id) => spawn_local(async move {
+                let message = match set_deleted(ctx, id, false).await {
+                    Ok(_) => t.get_untracked().customer_restored.to_string(),
+                    Err(e) => e.to_string(),
+                };
+                toast.set(Some(Toast { message, undo: None }));
+            }),
+        }
+    };
+    view! {
+        <ToastBar
+            message=Signal::derive(move || toast.get().map(|t| t.message))
+            can_undo=Signal::derive(move || toast.get().is_some_and(|t| t.undo.is_some()))
+            undo_label=Signal::derive(move || t.get().undo)
+            on_undo=on_undo
+            on_close=move |_| toast.set(None)
+        />
+    }
+}

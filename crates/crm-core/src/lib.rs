@@ -10,8 +10,11 @@ pub mod customer;
 pub mod demo;
 pub mod hlc;
 pub mod interaction;
+pub mod merge;
 pub mod search;
+pub mod sync;
 pub mod validation;
+pub mod wire;
 
 pub use aggregates::Aggregates;
 pub use change::{Change, Entity};

@@ -1,0 +1,5 @@
+//! Presentational components: props in, callbacks out; no storage, no network.
+
+pub mod field;
+pub mod header;
+pub mod toast;

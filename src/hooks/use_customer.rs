@@ -1,0 +1,82 @@
+//! One customer with its timeline and contacts, and every write a screen can make.
+//! Each write bumps the store revision so all visible queries refresh.
+
+use chrono::{Days, NaiveDate};
+use crm_core::{demo::Size, CustomerDraft, Interaction, InteractionDraft};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::use_store::{current_store, use_query, StoreCtx};
+use crate::storage::{records::CustomerRecord, Now, StoreError};
+
+/// A customer page's data.
+pub struct CustomerView {
+    pub record: LocalResource<Option<Result<Option<CustomerRecord>, StoreError>>>,
+    pub timeline: LocalResource<Option<Result<Vec<Interaction>, StoreError>>>,
+    pub contacts: LocalResource<Option<Result<Vec<CustomerRecord>, StoreError>>>,
+}
+
+pub fn use_customer(id: Signal<Option<Uuid>>) -> CustomerView {
+    let record = use_query(move || id.get(), |store, id| async move {
+        match id {
+            Some(id) => store.customer(id).await,
+            None => Ok(None),
+        }
+    });
+    let timeline = use_query(move || id.get(), |store, id| async move {
+        match id {
+            Some(id) => store.timeline(id).await,
+            None => Ok(Vec::new()),
+        }
+    });
+    let contacts = use_query(move || id.get(), |store, id| async move {
+        match id {
+            Some(id) => store.contacts(id).await,
+            None => Ok(Vec::new()),
+        }
+    });
+    CustomerView { record, timeline, contacts }
+}
+
+/// Creates (`id` None) or edits a customer.
+pub async fn save_customer(ctx: StoreCtx, id: Option<Uuid>, draft: CustomerDraft) -> Result<CustomerRecord, StoreError> {
+    let record = current_store()?.save_customer(id, &draft, Now::read()).await?;
+    ctx.changed();
+    Ok(record)
+}
+
+/// Tombstones (`deleted` true) or restores a customer.
+pub async fn set_deleted(ctx: StoreCtx, id: Uuid, deleted: bool) -> Result<CustomerRecord, StoreError> {
+    let record = current_store()?.set_customer_deleted(id, deleted, Now::read()).await?;
+    ctx.changed();
+    Ok(record)
+}
+
+/// Logs an interaction on a customer's timeline.
+pub async fn log_interaction(ctx: StoreCtx, id: Uuid, draft: InteractionDraft) -> Result<Interaction, StoreError> {
+    let interaction = current_store()?.log_interaction(id, &draft, Now::read()).await?;
+    ctx.changed();
+    Ok(interaction)
+}
+
+/// Loads the demo data set, reporting `(done, total)` into `progress`.
+pub async fn load_demo(ctx: StoreCtx, progress: RwSignal<Option<(usize, usize)>>) -> Result<usize, StoreError> {
+    let now = Now::read();
+    progress.set(Some((0, Size::S.customers())));
+    let result = current_store()?
+        .load_demo(Size::S, now.local.date(), now.ms, |done, total| progress.set(Some((done, total))))
+        .await;
+    progress.set(None);
+    ctx.changed();
+    result
+}
+
+/// Today in the user's time zone.
+pub fn today() -> NaiveDate {
+    Now::read().local.date()
+}
+
+/// `today` plus `days`.
+pub fn in_days(days: u64) -> NaiveDate {
+    today().checked_add_days(Days::new(days)).unwrap_or_else(today)
+}

@@ -1,0 +1,173 @@
+//! New customer and Edit customer: one form, validated by crm-core, errors next to
+//! each field, nothing saved until every field is valid.
+
+use crm_core::{CustomerDraft, CustomerKind, FieldError, Stage};
+use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
+use leptos_router::hooks::{use_navigate, use_params_map};
+use uuid::Uuid;
+use wasm_bindgen::JsCast;
+
+use crate::{
+    components::field::{SelectField, TextArea, TextField},
+    hooks::{
+        use_customer::{save_customer, use_customer},
+        use_store::use_store,
+    },
+    i18n::{problem_text, stage, use_locale, use_texts, Locale},
+    storage::StoreError,
+};
+
+#[component]
+pub fn NewCustomerPage() -> impl IntoView {
+    view! { <CustomerForm id=None initial=CustomerDraft::default() /> }
+}
+
+#[component]
+pub fn EditCustomerPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Signal::derive(move || params.read().get("id").and_then(|s| Uuid::parse_str(&s).ok()));
+    let view = use_customer(id);
+    let t = use_texts();
+    // A memo: a refresh that returns the same record does not re-render (and wipe) the form.
+    let loaded = Memo::new(move |_| match view.record.get().flatten() {
+        Some(Ok(Some(r))) if !r.customer.deleted => Some(Ok((r.customer.id, r.customer.to_draft()))),
+        Some(Ok(_)) => Some(Err(t.get_untracked().not_found.to_string())),
+        Some(Err(e)) => Some(Err(e.to_string())),
+        None => None,
+    });
+    move || match loaded.get() {
+        None => view! { <p class="muted">{t.get().loading}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="banner error" role="alert">{e}</p> }.into_any(),
+        Some(Ok((id, draft))) => view! { <CustomerForm id=Some(id) initial=draft /> }.into_any(),
+    }
+}
+
+fn kind_value(kind: CustomerKind) -> &'static str {
+    match kind {
+        CustomerKind::Person => "person",
+        CustomerKind::Company => "company",
+    }
+}
+
+fn focus_field(field: &str) {
+    let el = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(&format!("f-{field}")))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(el) = el {
+        let _ = el.focus();
+    }
+}
+
+#[component]
+fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
+    let t = use_texts();
+    let locale = use_locale();
+    let ctx = use_store();
+    let navigate = use_navigate();
+
+    let kind = RwSignal::new(kind_value(initial.kind).to_string());
+    let name = RwSignal::new(initial.name);
+    let company = RwSignal::new(initial.company);
+    let title = RwSignal::new(initial.title);
+    let email = RwSignal::new(initial.email);
+    let phone = RwSignal::new(initial.phone);
+    let city = RwSignal::new(initial.city);
+    let tags = RwSignal::new(initial.tags);
+    let stage_value = RwSignal::new(initial.stage.as_str().to_string());
+    let birthday = RwSignal::new(initial.birthday);
+    let preferences = RwSignal::new(initial.preferences);
+    let notes = RwSignal::new(initial.notes);
+
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let general = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    let err = move |field: &'static str| {
+        Signal::derive(move || {
+            errors.get().iter().find(|e| e.field == field).map(|e| problem_text(locale.get(), field, &e.problem))
+        })
+    };
+
+    let nav = navigate.clone();
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() {
+            return;
+        }
+        let draft = CustomerDraft {
+            kind: if kind.get_untracked() == "company" { CustomerKind::Company } else { CustomerKind::Person },
+            name: name.get_untracked(),
+            company: company.get_untracked(),
+            title: title.get_untracked(),
+            email: email.get_untracked(),
+            phone: phone.get_untracked(),
+            city: city.get_untracked(),
+            tags: tags.get_untracked(),
+            stage: Stage::parse(&stage_value.get_untracked()).unwrap_or_default(),
+            birthday: birthday.get_untracked(),
+            preferences: preferences.get_untracked(),
+            notes: notes.get_untracked(),
+        };
+        saving.set(true);
+        let nav = nav.clone();
+        spawn_local(async move {
+            match save_customer(ctx, id, draft).await {
+                Ok(record) => {
+                    errors.set(Vec::new());
+                    general.set(None);
+                    nav(&format!("/customers/{}", record.customer.id), Default::default());
+                }
+                Err(StoreError::Invalid(list)) => {
+                    if let Some(first) = list.first() {
+                        focus_field(first.field);
+                    }
+                    errors.set(list);
+                    general.set(Some(t.get_untracked().fix_errors.to_string()));
+                }
+                Err(e) => general.set(Some(e.to_string())),
+            }
+            saving.set(false);
+        });
+    };
+    let cancel = move |_| {
+        let to = match id {
+            Some(id) => format!("/customers/{id}"),
+            None => "/customers".to_string(),
+        };
+        navigate(&to, Default::default());
+    };
+    let kinds = Signal::derive(move || {
+        let t = t.get();
+        vec![("person", t.person), ("company", t.company_kind)]
+    });
+    let stages = Signal::derive(move || {
+        let l: Locale = locale.get();
+        Stage::ALL.iter().map(|s| (s.as_str(), stage(l, *s))).collect::<Vec<_>>()
+    });
+    let heading = move || if id.is_some() { t.get().edit_customer } else { t.get().new_customer };
+
+    view! {
+        <h1>{heading}</h1>
+        <form novalidate on:submit=on_submit class="card">
+            {move || general.get().map(|g| view! { <p class="banner error" role="alert">{g}</p> })}
+            <div class="form-grid">
+                <TextField id="f-name" label=Signal::derive(move || t.get().name) value=name error=err("name") />
+                <SelectField id="f-kind" label=Signal::derive(move || t.get().kind) value=kind options=kinds />
+                <TextField id="f-company" label=Signal::derive(move || t.get().company) value=company error=err("company") />
+                <TextField id="f-title" label=Signal::derive(move || t.get().title) value=title error=err("title") />
+                <TextField id="f-email" label=Signal::derive(move || t.get().email) value=email error=err("email") input_mode="email" />
+                <TextField id="f-phone" label=Signal::derive(move || t.get().phone) value=phone error=err("phone") input_type="tel" />
+                <TextField id="f-city" label=Signal::derive(move || t.get().city) value=city error=err("city") />
+                <TextField id="f-tags" label=Signal::derive(move || t.get().tags) value=tags error=err("tags") hint=Signal::derive(move || t.get().tags_hint) />
+                <SelectField id="f-stage" label=Signal::derive(move || t.get().stage) value=stage_value options=stages />
+                <TextField id="f-birthday" label=Signal::derive(move || t.get().birthday) value=birthday error=err("birthday") input_type="date" />
+                <TextArea id="f-preferences" label=Signal::derive(move || t.get().preferences) value=preferences error=err("preferences") />
+                <TextArea id="f-notes" label=Signal::derive(move || t.get().notes) value=notes error=err("notes") />
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="primary" disabled=move || saving.get()>{move || t.get().save}</button>
+                <button type="button" on:click=cancel>{move || t.get().cancel}</button>
+            </div>
+        </form>
+    }
+}
