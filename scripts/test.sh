@@ -45,11 +45,11 @@ trap cleanup EXIT
 print_summary() {
   echo
   echo "================================ test summary ================================"
-  printf '%-34s %-7s %-28s %s\n' "layer" "result" "tests" "time"
+  printf '%-38s %-7s %-32s %s\n' "layer" "result" "tests" "time"
   local row
   for row in "${SUMMARY[@]}"; do
     IFS='|' read -r name result counts secs <<<"$row"
-    printf '%-34s %-7s %-28s %ss\n' "$name" "$result" "$counts" "$secs"
+    printf '%-38s %-7s %-32s %ss\n' "$name" "$result" "$counts" "$secs"
   done
   echo "total time (with setup): $((SECONDS - TOTAL_START))s; logs in ${LOG_DIR#"$ROOT"/}/"
   echo "==============================================================================="

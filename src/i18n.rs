@@ -22,7 +22,11 @@ impl Locale {
         }
     }
     pub fn from_tag(tag: &str) -> Locale {
-        if tag.eq_ignore_ascii_case("zh-CN") { Locale::ZhCn } else { Locale::En }
+        if tag.eq_ignore_ascii_case("zh-CN") {
+            Locale::ZhCn
+        } else {
+            Locale::En
+        }
     }
     pub fn texts(self) -> &'static Texts {
         match self {
@@ -301,18 +305,26 @@ pub fn problem_text(locale: Locale, field: &str, problem: &Problem) -> String {
         (Locale::En, Problem::Required) => "This field is required".into(),
         (Locale::En, Problem::TooLong { max }) => format!("At most {max} characters"),
         (Locale::En, Problem::InvalidEmail) => "Enter a valid email address".into(),
-        (Locale::En, Problem::InvalidPhone) => "Enter a valid phone number (digits, spaces, + and -)".into(),
+        (Locale::En, Problem::InvalidPhone) => {
+            "Enter a valid phone number (digits, spaces, + and -)".into()
+        }
         (Locale::En, Problem::InvalidDate) => "Enter a date as YYYY-MM-DD".into(),
         (Locale::En, Problem::InvalidAmount) => "Enter an amount such as 1280.50".into(),
         (Locale::En, Problem::Negative) => "The amount cannot be negative".into(),
         (Locale::En, Problem::InFuture) => "The date cannot be in the future".into(),
-        (Locale::En, Problem::BeforeInteraction) => "The next visit cannot be before this interaction".into(),
-        (Locale::En, Problem::TagTooLong { max }) => format!("Each tag can have at most {max} characters"),
+        (Locale::En, Problem::BeforeInteraction) => {
+            "The next visit cannot be before this interaction".into()
+        }
+        (Locale::En, Problem::TagTooLong { max }) => {
+            format!("Each tag can have at most {max} characters")
+        }
         (Locale::ZhCn, Problem::Required) if field == "name" => "请输入姓名".into(),
         (Locale::ZhCn, Problem::Required) => "此项为必填".into(),
         (Locale::ZhCn, Problem::TooLong { max }) => format!("最多 {max} 个字符"),
         (Locale::ZhCn, Problem::InvalidEmail) => "请输入有效的邮箱地址".into(),
-        (Locale::ZhCn, Problem::InvalidPhone) => "请输入有效的电话号码（数字、空格、+ 和 -）".into(),
+        (Locale::ZhCn, Problem::InvalidPhone) => {
+            "请输入有效的电话号码（数字、空格、+ 和 -）".into()
+        }
         (Locale::ZhCn, Problem::InvalidDate) => "请按 YYYY-MM-DD 输入日期".into(),
         (Locale::ZhCn, Problem::InvalidAmount) => "请输入金额，例如 1280.50".into(),
         (Locale::ZhCn, Problem::Negative) => "金额不能为负数".into(),

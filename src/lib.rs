@@ -54,7 +54,10 @@ pub fn App() -> impl IntoView {
         if let Some(storage) = local_storage() {
             let _ = storage.set_item(LOCALE_KEY, tag);
         }
-        if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        if let Some(html) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
             let _ = html.set_attribute("lang", tag);
         }
     });
@@ -62,7 +65,10 @@ pub fn App() -> impl IntoView {
     provide_toast();
 
     let online = use_online();
-    let pending = use_query(|| (), |store, ()| async move { store.pending_count().await });
+    let pending = use_query(
+        || (),
+        |store, ()| async move { store.pending_count().await },
+    );
     let pending = Signal::derive(move || pending.get().flatten().and_then(Result::ok).unwrap_or(0));
 
     view! {
@@ -95,8 +101,12 @@ fn StoreBanner() -> impl IntoView {
     let ctx = use_store();
     let t = use_texts();
     move || match ctx.status.get() {
-        StoreStatus::Blocked => Some(view! { <p class="banner error" role="alert">{t.get().storage_blocked}</p> }.into_any()),
-        StoreStatus::Failed(e) => Some(view! { <p class="banner error" role="alert">{e}</p> }.into_any()),
+        StoreStatus::Blocked => Some(
+            view! { <p class="banner error" role="alert">{t.get().storage_blocked}</p> }.into_any(),
+        ),
+        StoreStatus::Failed(e) => {
+            Some(view! { <p class="banner error" role="alert">{e}</p> }.into_any())
+        }
         _ => None,
     }
 }
@@ -108,14 +118,22 @@ fn AppToast() -> impl IntoView {
     let ctx = use_store();
     let t = use_texts();
     let on_undo = move |_| {
-        let Some(Toast { undo: Some(action), .. }) = toast.get_untracked() else { return };
+        let Some(Toast {
+            undo: Some(action), ..
+        }) = toast.get_untracked()
+        else {
+            return;
+        };
         match action {
             UndoAction::RestoreCustomer(id) => spawn_local(async move {
                 let message = match set_deleted(ctx, id, false).await {
                     Ok(_) => t.get_untracked().customer_restored.to_string(),
                     Err(e) => e.to_string(),
                 };
-                toast.set(Some(Toast { message, undo: None }));
+                toast.set(Some(Toast {
+                    message,
+                    undo: None,
+                }));
             }),
         }
     };

@@ -17,54 +17,90 @@ pub struct CustomerView {
 }
 
 pub fn use_customer(id: Signal<Option<Uuid>>) -> CustomerView {
-    let record = use_query(move || id.get(), |store, id| async move {
-        match id {
-            Some(id) => store.customer(id).await,
-            None => Ok(None),
-        }
-    });
-    let timeline = use_query(move || id.get(), |store, id| async move {
-        match id {
-            Some(id) => store.timeline(id).await,
-            None => Ok(Vec::new()),
-        }
-    });
-    let contacts = use_query(move || id.get(), |store, id| async move {
-        match id {
-            Some(id) => store.contacts(id).await,
-            None => Ok(Vec::new()),
-        }
-    });
-    CustomerView { record, timeline, contacts }
+    let record = use_query(
+        move || id.get(),
+        |store, id| async move {
+            match id {
+                Some(id) => store.customer(id).await,
+                None => Ok(None),
+            }
+        },
+    );
+    let timeline = use_query(
+        move || id.get(),
+        |store, id| async move {
+            match id {
+                Some(id) => store.timeline(id).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let contacts = use_query(
+        move || id.get(),
+        |store, id| async move {
+            match id {
+                Some(id) => store.contacts(id).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    CustomerView {
+        record,
+        timeline,
+        contacts,
+    }
 }
 
 /// Creates (`id` None) or edits a customer.
-pub async fn save_customer(ctx: StoreCtx, id: Option<Uuid>, draft: CustomerDraft) -> Result<CustomerRecord, StoreError> {
-    let record = current_store()?.save_customer(id, &draft, Now::read()).await?;
+pub async fn save_customer(
+    ctx: StoreCtx,
+    id: Option<Uuid>,
+    draft: CustomerDraft,
+) -> Result<CustomerRecord, StoreError> {
+    let record = current_store()?
+        .save_customer(id, &draft, Now::read())
+        .await?;
     ctx.changed();
     Ok(record)
 }
 
 /// Tombstones (`deleted` true) or restores a customer.
-pub async fn set_deleted(ctx: StoreCtx, id: Uuid, deleted: bool) -> Result<CustomerRecord, StoreError> {
-    let record = current_store()?.set_customer_deleted(id, deleted, Now::read()).await?;
+pub async fn set_deleted(
+    ctx: StoreCtx,
+    id: Uuid,
+    deleted: bool,
+) -> Result<CustomerRecord, StoreError> {
+    let record = current_store()?
+        .set_customer_deleted(id, deleted, Now::read())
+        .await?;
     ctx.changed();
     Ok(record)
 }
 
 /// Logs an interaction on a customer's timeline.
-pub async fn log_interaction(ctx: StoreCtx, id: Uuid, draft: InteractionDraft) -> Result<Interaction, StoreError> {
-    let interaction = current_store()?.log_interaction(id, &draft, Now::read()).await?;
+pub async fn log_interaction(
+    ctx: StoreCtx,
+    id: Uuid,
+    draft: InteractionDraft,
+) -> Result<Interaction, StoreError> {
+    let interaction = current_store()?
+        .log_interaction(id, &draft, Now::read())
+        .await?;
     ctx.changed();
     Ok(interaction)
 }
 
 /// Loads the demo data set, reporting `(done, total)` into `progress`.
-pub async fn load_demo(ctx: StoreCtx, progress: RwSignal<Option<(usize, usize)>>) -> Result<usize, StoreError> {
+pub async fn load_demo(
+    ctx: StoreCtx,
+    progress: RwSignal<Option<(usize, usize)>>,
+) -> Result<usize, StoreError> {
     let now = Now::read();
     progress.set(Some((0, Size::S.customers())));
     let result = current_store()?
-        .load_demo(Size::S, now.local.date(), now.ms, |done, total| progress.set(Some((done, total))))
+        .load_demo(Size::S, now.local.date(), now.ms, |done, total| {
+            progress.set(Some((done, total)))
+        })
         .await;
     progress.set(None);
     ctx.changed();
@@ -78,5 +114,7 @@ pub fn today() -> NaiveDate {
 
 /// `today` plus `days`.
 pub fn in_days(days: u64) -> NaiveDate {
-    today().checked_add_days(Days::new(days)).unwrap_or_else(today)
+    today()
+        .checked_add_days(Days::new(days))
+        .unwrap_or_else(today)
 }

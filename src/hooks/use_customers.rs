@@ -21,13 +21,19 @@ pub fn use_customer_list(query: Signal<String>) -> CustomerList {
         move || (query.get(), limit.get()),
         |store, (query, limit)| async move { store.search_customers(&query, limit as usize).await },
     );
-    let total = use_query(|| (), |store, ()| async move { store.customer_count().await });
+    let total = use_query(
+        || (),
+        |store, ()| async move { store.customer_count().await },
+    );
     CustomerList { rows, total, limit }
 }
 
 /// Whether the database holds no customers yet (first run), tracked.
 pub fn use_is_empty() -> Signal<Option<bool>> {
-    let total = use_query(|| (), |store, ()| async move { store.customer_count().await });
+    let total = use_query(
+        || (),
+        |store, ()| async move { store.customer_count().await },
+    );
     Signal::derive(move || match total.get().flatten() {
         Some(Ok(n)) => Some(n == 0),
         _ => None,

@@ -19,12 +19,18 @@ pub struct FollowUps {
 }
 
 pub fn use_follow_ups() -> FollowUps {
-    let due = use_query(|| (), |store, ()| async move { store.follow_ups(today(), LIMIT).await });
-    let upcoming = use_query(|| (), |store, ()| async move {
-        let today = today().to_string();
-        let mut rows = store.follow_ups(in_days(14), LIMIT).await?;
-        rows.retain(|r| r.next_visit.as_deref().is_some_and(|d| d > today.as_str()));
-        Ok(rows)
-    });
+    let due = use_query(
+        || (),
+        |store, ()| async move { store.follow_ups(today(), LIMIT).await },
+    );
+    let upcoming = use_query(
+        || (),
+        |store, ()| async move {
+            let today = today().to_string();
+            let mut rows = store.follow_ups(in_days(14), LIMIT).await?;
+            rows.retain(|r| r.next_visit.as_deref().is_some_and(|d| d > today.as_str()));
+            Ok(rows)
+        },
+    );
     FollowUps { due, upcoming }
 }

@@ -41,7 +41,10 @@ impl StoreCtx {
 
 /// Opens the app database and provides [`StoreCtx`]. Called once by `App`.
 pub fn provide_store() {
-    let ctx = StoreCtx { status: RwSignal::new(StoreStatus::Opening), revision: RwSignal::new(0) };
+    let ctx = StoreCtx {
+        status: RwSignal::new(StoreStatus::Opening),
+        revision: RwSignal::new(0),
+    };
     provide_context(ctx);
     spawn_local(async move {
         let status = ctx.status;
@@ -61,7 +64,9 @@ pub fn use_store() -> StoreCtx {
 
 /// The open store, for hooks' async work.
 pub fn current_store() -> Result<Store, StoreError> {
-    STORE.with(|s| s.borrow().clone()).ok_or(StoreError::Unavailable)
+    STORE
+        .with(|s| s.borrow().clone())
+        .ok_or(StoreError::Unavailable)
 }
 
 /// A store query that re-runs when `key` or the revision changes. `None` until the
@@ -80,7 +85,11 @@ where
         ctx.revision.track();
         let ready = ctx.ready();
         let key = key();
-        let fut = if ready { current_store().ok().map(|s| fetch(s, key)) } else { None };
+        let fut = if ready {
+            current_store().ok().map(|s| fetch(s, key))
+        } else {
+            None
+        };
         async move {
             match fut {
                 Some(fut) => Some(fut.await),

@@ -25,12 +25,19 @@ pub fn NewCustomerPage() -> impl IntoView {
 #[component]
 pub fn EditCustomerPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Signal::derive(move || params.read().get("id").and_then(|s| Uuid::parse_str(&s).ok()));
+    let id = Signal::derive(move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| Uuid::parse_str(&s).ok())
+    });
     let view = use_customer(id);
     let t = use_texts();
     // A memo: a refresh that returns the same record does not re-render (and wipe) the form.
     let loaded = Memo::new(move |_| match view.record.get().flatten() {
-        Some(Ok(Some(r))) if !r.customer.deleted => Some(Ok((r.customer.id, r.customer.to_draft()))),
+        Some(Ok(Some(r))) if !r.customer.deleted => {
+            Some(Ok((r.customer.id, r.customer.to_draft())))
+        }
         Some(Ok(_)) => Some(Err(t.get_untracked().not_found.to_string())),
         Some(Err(e)) => Some(Err(e.to_string())),
         None => None,
@@ -84,7 +91,11 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
     let saving = RwSignal::new(false);
     let err = move |field: &'static str| {
         Signal::derive(move || {
-            errors.get().iter().find(|e| e.field == field).map(|e| problem_text(locale.get(), field, &e.problem))
+            errors
+                .get()
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| problem_text(locale.get(), field, &e.problem))
         })
     };
 
@@ -95,7 +106,11 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
             return;
         }
         let draft = CustomerDraft {
-            kind: if kind.get_untracked() == "company" { CustomerKind::Company } else { CustomerKind::Person },
+            kind: if kind.get_untracked() == "company" {
+                CustomerKind::Company
+            } else {
+                CustomerKind::Person
+            },
             name: name.get_untracked(),
             company: company.get_untracked(),
             title: title.get_untracked(),
@@ -115,7 +130,10 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
                 Ok(record) => {
                     errors.set(Vec::new());
                     general.set(None);
-                    nav(&format!("/customers/{}", record.customer.id), Default::default());
+                    nav(
+                        &format!("/customers/{}", record.customer.id),
+                        Default::default(),
+                    );
                 }
                 Err(StoreError::Invalid(list)) => {
                     if let Some(first) = list.first() {
@@ -142,9 +160,18 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
     });
     let stages = Signal::derive(move || {
         let l: Locale = locale.get();
-        Stage::ALL.iter().map(|s| (s.as_str(), stage(l, *s))).collect::<Vec<_>>()
+        Stage::ALL
+            .iter()
+            .map(|s| (s.as_str(), stage(l, *s)))
+            .collect::<Vec<_>>()
     });
-    let heading = move || if id.is_some() { t.get().edit_customer } else { t.get().new_customer };
+    let heading = move || {
+        if id.is_some() {
+            t.get().edit_customer
+        } else {
+            t.get().new_customer
+        }
+    };
 
     view! {
         <h1>{heading}</h1>

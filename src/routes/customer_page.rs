@@ -14,19 +14,28 @@ use crate::{
         use_store::use_store,
         use_toast::{use_toast, Toast, UndoAction},
     },
-    i18n::{buying_role, customer_kind, interaction_kind, problem_text, stage, use_locale, use_texts},
+    i18n::{
+        buying_role, customer_kind, interaction_kind, problem_text, stage, use_locale, use_texts,
+    },
     storage::{records::CustomerRecord, StoreError},
 };
 
 #[component]
 pub fn CustomerPage() -> impl IntoView {
     let params = use_params_map();
-    let id = Signal::derive(move || params.read().get("id").and_then(|s| Uuid::parse_str(&s).ok()));
+    let id = Signal::derive(move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| Uuid::parse_str(&s).ok())
+    });
     let view = use_customer(id);
     let t = use_texts();
     move || match view.record.get().flatten() {
         None => view! { <p class="muted">{t.get().loading}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="banner error" role="alert">{e.to_string()}</p> }.into_any(),
+        Some(Err(e)) => {
+            view! { <p class="banner error" role="alert">{e.to_string()}</p> }.into_any()
+        }
         Some(Ok(Some(record))) if !record.customer.deleted => view! {
             <CustomerDetails record=record.clone() />
             <Show when=move || record.customer.kind == CustomerKind::Company>
@@ -66,7 +75,10 @@ fn CustomerDetails(record: CustomerRecord) -> impl IntoView {
                     }));
                     navigate("/customers", Default::default());
                 }
-                Err(e) => toast.set(Some(Toast { message: e.to_string(), undo: None })),
+                Err(e) => toast.set(Some(Toast {
+                    message: e.to_string(),
+                    undo: None,
+                })),
             }
         });
     };
@@ -74,7 +86,10 @@ fn CustomerDetails(record: CustomerRecord) -> impl IntoView {
         let c = c.clone();
         move || {
             let l = locale.get();
-            let mut parts = vec![customer_kind(l, c.kind).to_string(), stage(l, c.stage).to_string()];
+            let mut parts = vec![
+                customer_kind(l, c.kind).to_string(),
+                stage(l, c.stage).to_string(),
+            ];
             if !c.title.is_empty() {
                 parts.push(c.title.clone());
             }
@@ -143,7 +158,9 @@ fn CustomerDetails(record: CustomerRecord) -> impl IntoView {
 }
 
 #[component]
-fn Contacts(contacts: LocalResource<Option<Result<Vec<CustomerRecord>, StoreError>>>) -> impl IntoView {
+fn Contacts(
+    contacts: LocalResource<Option<Result<Vec<CustomerRecord>, StoreError>>>,
+) -> impl IntoView {
     let t = use_texts();
     let locale = use_locale();
     view! {
@@ -171,7 +188,10 @@ fn Contacts(contacts: LocalResource<Option<Result<Vec<CustomerRecord>, StoreErro
 }
 
 #[component]
-fn Timeline(id: Uuid, timeline: LocalResource<Option<Result<Vec<crm_core::Interaction>, StoreError>>>) -> impl IntoView {
+fn Timeline(
+    id: Uuid,
+    timeline: LocalResource<Option<Result<Vec<crm_core::Interaction>, StoreError>>>,
+) -> impl IntoView {
     let t = use_texts();
     let locale = use_locale();
     let open = RwSignal::new(false);
@@ -227,12 +247,21 @@ fn LogInteractionForm(id: Uuid, on_done: Callback<()>) -> impl IntoView {
     let general = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
     let err = move |field: &'static str| {
-        Signal::derive(move || errors.get().iter().find(|e| e.field == field).map(|e| problem_text(locale.get(), field, &e.problem)))
+        Signal::derive(move || {
+            errors
+                .get()
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| problem_text(locale.get(), field, &e.problem))
+        })
     };
     let is_purchase = move || kind.get() == "purchase";
     let kinds = Signal::derive(move || {
         let l = locale.get();
-        InteractionKind::ALL.iter().map(|k| (k.as_str(), interaction_kind(l, *k))).collect::<Vec<_>>()
+        InteractionKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), interaction_kind(l, *k)))
+            .collect::<Vec<_>>()
     });
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();

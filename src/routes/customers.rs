@@ -4,11 +4,7 @@ use leptos::{ev, html, prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 
 use crate::{
-    hooks::{
-        use_customer::load_demo,
-        use_customers::use_customer_list,
-        use_store::use_store,
-    },
+    hooks::{use_customer::load_demo, use_customers::use_customer_list, use_store::use_store},
     i18n::use_texts,
     storage::records::CustomerRecord,
 };
@@ -72,7 +68,9 @@ fn CustomerRows(
     let t = use_texts();
     move || match list_rows.get().flatten() {
         None => view! { <p class="muted">{t.get().loading}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="banner error" role="alert">{e.to_string()}</p> }.into_any(),
+        Some(Err(e)) => {
+            view! { <p class="banner error" role="alert">{e.to_string()}</p> }.into_any()
+        }
         Some(Ok(rows)) if rows.is_empty() && !query.get().trim().is_empty() => {
             view! { <p class="muted">{t.get().no_matches}</p> }.into_any()
         }
@@ -101,7 +99,10 @@ fn CustomerRows(
 #[component]
 fn CustomerRow(record: CustomerRecord) -> impl IntoView {
     let c = record.customer;
-    let meta: Vec<String> = [c.company.clone(), c.city.clone(), c.phone.clone()].into_iter().filter(|s| !s.is_empty()).collect();
+    let meta: Vec<String> = [c.company.clone(), c.city.clone(), c.phone.clone()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
     view! {
         <li>
             <a href=format!("/customers/{}", c.id)>

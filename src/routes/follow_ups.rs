@@ -30,8 +30,12 @@ fn FollowUpList(
     let t = use_texts();
     move || match rows.get().flatten() {
         None => view! { <p class="muted">{t.get().loading}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="banner error" role="alert">{e.to_string()}</p> }.into_any(),
-        Some(Ok(rows)) if rows.is_empty() => view! { <p class="muted">{empty.get()}</p> }.into_any(),
+        Some(Err(e)) => {
+            view! { <p class="banner error" role="alert">{e.to_string()}</p> }.into_any()
+        }
+        Some(Ok(rows)) if rows.is_empty() => {
+            view! { <p class="muted">{empty.get()}</p> }.into_any()
+        }
         Some(Ok(rows)) => {
             let today = today().to_string();
             view! {

@@ -53,7 +53,14 @@ pub(crate) async fn write_customer(
         for (field, _) in &changes {
             record.versions.insert(field.clone(), hlc);
         }
-        outbox::append(outbox_store, Entity::Customer, &record.customer.id.to_string(), changes, hlc).await?;
+        outbox::append(
+            outbox_store,
+            Entity::Customer,
+            &record.customer.id.to_string(),
+            changes,
+            hlc,
+        )
+        .await?;
         meta::put(meta_store, meta::CLOCK, &clock).await?;
     }
     customers.put(&record).serde()?.await?;
@@ -62,12 +69,23 @@ pub(crate) async fn write_customer(
 
 impl Store {
     /// One page of the list in name order, after the sort key of the last row shown.
-    pub async fn customer_page(&self, after: Option<String>, limit: u32) -> Result<Vec<CustomerRecord>, StoreError> {
+    pub async fn customer_page(
+        &self,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<CustomerRecord>, StoreError> {
         let tx = self.db.transaction(CUSTOMERS).build()?;
         let store = tx.object_store(CUSTOMERS)?;
         let index = store.index(BY_SORT)?;
         let rows = match after {
-            Some(key) => index.get_all().with_query::<String, _>(KeyRange::LowerBound(key, true)).with_limit(limit).serde()?.await?,
+            Some(key) => {
+                index
+                    .get_all()
+                    .with_query::<String, _>(KeyRange::LowerBound(key, true))
+                    .with_limit(limit)
+                    .serde()?
+                    .await?
+            }
             None => index.get_all().with_limit(limit).serde()?.await?,
         };
         Ok(rows.collect::<Result<_, _>>()?)
@@ -76,13 +94,22 @@ impl Store {
     /// Number of live (not deleted) customers.
     pub async fn customer_count(&self) -> Result<u32, StoreError> {
         let tx = self.db.transaction(CUSTOMERS).build()?;
-        let n = tx.object_store(CUSTOMERS)?.index(BY_SORT)?.count().primitive()?.await?;
+        let n = tx
+            .object_store(CUSTOMERS)?
+            .index(BY_SORT)?
+            .count()
+            .primitive()?
+            .await?;
         Ok(n)
     }
 
     /// Customers whose name, company, email or phone matches `query` (see
     /// `crm_core::search`), in name order, at most `limit`.
-    pub async fn search_customers(&self, query: &str, limit: usize) -> Result<Vec<CustomerRecord>, StoreError> {
+    pub async fn search_customers(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<CustomerRecord>, StoreError> {
         let Some(prefix) = normalise_query(query) else {
             return self.customer_page(None, limit as u32).await;
         };
@@ -119,7 +146,11 @@ impl Store {
         let tx = self.db.transaction(CUSTOMERS).build()?;
         let store = tx.object_store(CUSTOMERS)?;
         let index = store.index(BY_COMPANY)?;
-        let rows = index.get_all().with_query::<String, _>(KeyRange::Only(company_id.to_string())).serde()?.await?;
+        let rows = index
+            .get_all()
+            .with_query::<String, _>(KeyRange::Only(company_id.to_string()))
+            .serde()?
+            .await?;
         let mut rows: Vec<CustomerRecord> = rows.collect::<Result<Vec<_>, _>>()?;
         rows.retain(|r| !r.customer.deleted);
         rows.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
@@ -127,7 +158,11 @@ impl Store {
     }
 
     /// Customers with an open follow-up due on or before `until`, earliest first.
-    pub async fn follow_ups(&self, until: NaiveDate, limit: u32) -> Result<Vec<CustomerRecord>, StoreError> {
+    pub async fn follow_ups(
+        &self,
+        until: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<CustomerRecord>, StoreError> {
         let tx = self.db.transaction(CUSTOMERS).build()?;
         let store = tx.object_store(CUSTOMERS)?;
         let index = store.index(BY_NEXT_VISIT)?;
@@ -142,18 +177,33 @@ impl Store {
 
     /// Creates (`id` = None) or edits a customer from the form. Invalid input is
     /// refused with every field error and nothing is written.
-    pub async fn save_customer(&self, id: Option<Uuid>, draft: &CustomerDraft, now: Now) -> Result<CustomerRecord, StoreError> {
-        let tx = self.db.transaction([CUSTOMERS, OUTBOX, META]).with_mode(TransactionMode::Readwrite).build()?;
+    pub async fn save_customer(
+        &self,
+        id: Option<Uuid>,
+        draft: &CustomerDraft,
+        now: Now,
+    ) -> Result<CustomerRecord, StoreError> {
+        let tx = self
+            .db
+            .transaction([CUSTOMERS, OUTBOX, META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
         let old = match id {
-            Some(id) => Some(get_record(&customers, id).await?.ok_or(StoreError::NotFound)?),
+            Some(id) => Some(
+                get_record(&customers, id)
+                    .await?
+                    .ok_or(StoreError::NotFound)?,
+            ),
             None => None,
         };
         let base = match &old {
             Some(old) => old.customer.clone(),
             None => Customer::new(Uuid::now_v7(), "", now.ms as i64),
         };
-        let customer = draft.apply(&base, now.local.date()).map_err(StoreError::Invalid)?;
+        let customer = draft
+            .apply(&base, now.local.date())
+            .map_err(StoreError::Invalid)?;
         let agg = old.as_ref().map(|o| o.agg.clone()).unwrap_or_default();
         let record = write_customer(
             &customers,
@@ -171,10 +221,21 @@ impl Store {
 
     /// Deletes (tombstone) or restores a customer: an ordinary synced field change, so
     /// undo is just another edit.
-    pub async fn set_customer_deleted(&self, id: Uuid, deleted: bool, now: Now) -> Result<CustomerRecord, StoreError> {
-        let tx = self.db.transaction([CUSTOMERS, OUTBOX, META]).with_mode(TransactionMode::Readwrite).build()?;
+    pub async fn set_customer_deleted(
+        &self,
+        id: Uuid,
+        deleted: bool,
+        now: Now,
+    ) -> Result<CustomerRecord, StoreError> {
+        let tx = self
+            .db
+            .transaction([CUSTOMERS, OUTBOX, META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
-        let old = get_record(&customers, id).await?.ok_or(StoreError::NotFound)?;
+        let old = get_record(&customers, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let mut customer = old.customer.clone();
         customer.deleted = deleted;
         let agg = old.agg.clone();

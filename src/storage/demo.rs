@@ -36,13 +36,19 @@ impl Store {
         let mut done = 0;
         while done < total {
             let end = (done + CHUNK).min(total);
-            let tx = self.db.transaction([CUSTOMERS, TIMELINE]).with_mode(TransactionMode::Readwrite).build()?;
+            let tx = self
+                .db
+                .transaction([CUSTOMERS, TIMELINE])
+                .with_mode(TransactionMode::Readwrite)
+                .build()?;
             let customers = tx.object_store(CUSTOMERS)?;
             let timeline = tx.object_store(TIMELINE)?;
             for generated in demo.range(done..end) {
                 let agg = Aggregates::from_interactions(&generated.interactions);
                 let id = generated.customer.id;
-                customers.put(&CustomerRecord::new(generated.customer, agg, now_ms)).serde()?;
+                customers
+                    .put(&CustomerRecord::new(generated.customer, agg, now_ms))
+                    .serde()?;
                 for block in into_blocks(id, generated.interactions) {
                     timeline.put(&block).serde()?;
                 }

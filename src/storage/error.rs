@@ -45,7 +45,9 @@ impl From<indexed_db_futures::error::OpenDbError> for StoreError {
     fn from(e: indexed_db_futures::error::OpenDbError) -> Self {
         use indexed_db_futures::error::OpenDbError;
         match e {
-            OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => StoreError::Unavailable,
+            OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => {
+                StoreError::Unavailable
+            }
             OpenDbError::Base(e) => e.into(),
             other => StoreError::Other(other.to_string()),
         }

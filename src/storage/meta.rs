@@ -18,11 +18,18 @@ pub const DEMO_LOADED: &str = "demo_loaded";
 /// Record-format version: bumped when stored records need rewriting after an upgrade.
 pub const CURRENT_DATA_VERSION: u32 = 2;
 
-pub async fn get<T: DeserializeOwned>(store: &ObjectStore<'_>, key: &str) -> Result<Option<T>, StoreError> {
+pub async fn get<T: DeserializeOwned>(
+    store: &ObjectStore<'_>,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
     Ok(store.get(key).serde()?.await?)
 }
 
-pub async fn put<T: Serialize>(store: &ObjectStore<'_>, key: &str, value: &T) -> Result<(), StoreError> {
+pub async fn put<T: Serialize>(
+    store: &ObjectStore<'_>,
+    key: &str,
+    value: &T,
+) -> Result<(), StoreError> {
     store.put(value).with_key(key.to_string()).serde()?.await?;
     Ok(())
 }
@@ -45,7 +52,11 @@ impl Store {
 
     /// Writes one meta value in its own transaction.
     pub async fn set_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         put(&tx.object_store(META)?, key, value).await?;
         tx.commit().await?;
         Ok(())
@@ -55,7 +66,11 @@ impl Store {
 /// Rewrites stored records whose format predates [`CURRENT_DATA_VERSION`], in one
 /// transaction with the version bump (all or nothing; safe to re-run after a crash).
 pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
-    let tx = store.db.transaction([CUSTOMERS, META]).with_mode(TransactionMode::Readwrite).build()?;
+    let tx = store
+        .db
+        .transaction([CUSTOMERS, META])
+        .with_mode(TransactionMode::Readwrite)
+        .build()?;
     let meta = tx.object_store(META)?;
     let version: u32 = get(&meta, DATA_VERSION).await?.unwrap_or(0);
     if version >= CURRENT_DATA_VERSION {
@@ -64,7 +79,11 @@ pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
     if version < 2 {
         // v1 records lack search keys, aggregates and versions: derive them.
         let customers = tx.object_store(CUSTOMERS)?;
-        let records: Vec<CustomerRecord> = customers.get_all().serde()?.await?.collect::<Result<_, _>>()?;
+        let records: Vec<CustomerRecord> = customers
+            .get_all()
+            .serde()?
+            .await?
+            .collect::<Result<_, _>>()?;
         for mut record in records {
             record.refresh_derived();
             customers.put(&record).serde()?.await?;

@@ -35,6 +35,9 @@ impl Now {
     /// Reads the browser clock (the shell's job; the core never does).
     pub fn read() -> Self {
         let now = Local::now();
-        Now { ms: now.timestamp_millis().max(0) as u64, local: now.naive_local() }
+        Now {
+            ms: now.timestamp_millis().max(0) as u64,
+            local: now.naive_local(),
+        }
     }
 }

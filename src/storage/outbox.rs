@@ -16,7 +16,13 @@ pub async fn append(
     hlc: Hlc,
 ) -> Result<(), StoreError> {
     for (field, value) in changes {
-        let entry = OutboxEntry { entity, id: id.to_string(), field, value, hlc };
+        let entry = OutboxEntry {
+            entity,
+            id: id.to_string(),
+            field,
+            value,
+            hlc,
+        };
         outbox.add(&entry).serde()?.await?;
     }
     Ok(())

@@ -55,7 +55,11 @@ impl CustomerRecord {
         let live = !self.customer.deleted;
         self.sort_key = live.then(|| sort_key(&self.customer));
         self.search_keys = search_keys(&self.customer);
-        self.next_visit = if live { self.agg.next_visit.map(|d| d.to_string()) } else { None };
+        self.next_visit = if live {
+            self.agg.next_visit.map(|d| d.to_string())
+        } else {
+            None
+        };
     }
 }
 

@@ -54,9 +54,14 @@ fn add_index(
 
 /// Schema step 1: the first slice (customers listed by name, the outbox, meta).
 fn step_1(db: &Database) -> indexed_db_futures::Result<()> {
-    let customers = db.create_object_store(CUSTOMERS).with_key_path("id".into()).build()?;
+    let customers = db
+        .create_object_store(CUSTOMERS)
+        .with_key_path("id".into())
+        .build()?;
     customers.create_index(BY_SORT, "sort_key".into()).build()?;
-    db.create_object_store(OUTBOX).with_auto_increment(true).build()?;
+    db.create_object_store(OUTBOX)
+        .with_auto_increment(true)
+        .build()?;
     db.create_object_store(META).build()?;
     Ok(())
 }
@@ -67,9 +72,15 @@ fn step_2(db: &Database) -> indexed_db_futures::Result<()> {
         .create_object_store(TIMELINE)
         .with_key_path(["customer_id", "block"].into())
         .build()?;
-    timeline.create_index(BY_INTERACTION, "ids".into()).with_multi_entry(true).build()?;
-    let tx = upgrade_transaction()
-        .ok_or_else(|| indexed_db_futures::error::Error::from(wasm_bindgen::JsValue::from_str("no upgrade transaction")))?;
+    timeline
+        .create_index(BY_INTERACTION, "ids".into())
+        .with_multi_entry(true)
+        .build()?;
+    let tx = upgrade_transaction().ok_or_else(|| {
+        indexed_db_futures::error::Error::from(wasm_bindgen::JsValue::from_str(
+            "no upgrade transaction",
+        ))
+    })?;
     let customers = tx.object_store(CUSTOMERS)?;
     add_index(&customers, BY_SEARCH, "search_keys", true)?;
     add_index(&customers, BY_OWNER, "owner", false)?;
@@ -111,7 +122,9 @@ impl Store {
                 Ok(())
             })
             .await?;
-        let store = Store { db: std::rc::Rc::new(db) };
+        let store = Store {
+            db: std::rc::Rc::new(db),
+        };
         if version >= VERSION {
             meta::run_data_migrations(&store).await?;
         }

@@ -6,7 +6,9 @@ use crm_core::{
     change::{field_diff, Entity},
     Aggregates, Interaction, InteractionDraft,
 };
-use indexed_db_futures::{object_store::ObjectStore, prelude::*, transaction::TransactionMode, KeyRange};
+use indexed_db_futures::{
+    object_store::ObjectStore, prelude::*, transaction::TransactionMode, KeyRange,
+};
 use uuid::Uuid;
 
 use super::{
@@ -26,8 +28,15 @@ fn customer_range(customer_id: Uuid) -> KeyRange<(String, u32)> {
     KeyRange::Bound((id.clone(), 0), false, (id, u32::MAX), false)
 }
 
-pub(crate) async fn blocks_of(timeline: &ObjectStore<'_>, customer_id: Uuid) -> Result<Vec<TimelineBlock>, StoreError> {
-    let rows = timeline.get_all().with_query::<(String, u32), _>(customer_range(customer_id)).serde()?.await?;
+pub(crate) async fn blocks_of(
+    timeline: &ObjectStore<'_>,
+    customer_id: Uuid,
+) -> Result<Vec<TimelineBlock>, StoreError> {
+    let rows = timeline
+        .get_all()
+        .with_query::<(String, u32), _>(customer_range(customer_id))
+        .serde()?
+        .await?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -50,7 +59,11 @@ impl Store {
     pub async fn timeline(&self, customer_id: Uuid) -> Result<Vec<Interaction>, StoreError> {
         let tx = self.db.transaction(TIMELINE).build()?;
         let blocks = blocks_of(&tx.object_store(TIMELINE)?, customer_id).await?;
-        let mut items: Vec<Interaction> = blocks.into_iter().flat_map(|b| b.items).filter(|i| !i.deleted).collect();
+        let mut items: Vec<Interaction> = blocks
+            .into_iter()
+            .flat_map(|b| b.items)
+            .filter(|i| !i.deleted)
+            .collect();
         items.sort_by(|a, b| (b.at, b.id).cmp(&(a.at, a.id)));
         Ok(items)
     }
@@ -58,8 +71,15 @@ impl Store {
     /// Logs an interaction for a customer: validates the draft, appends it to the
     /// customer's last block, refreshes the customer's aggregates and queues the
     /// interaction's fields for sync, all in one transaction.
-    pub async fn log_interaction(&self, customer_id: Uuid, draft: &InteractionDraft, now: Now) -> Result<Interaction, StoreError> {
-        let interaction = draft.build(Uuid::now_v7(), customer_id, now.local).map_err(StoreError::Invalid)?;
+    pub async fn log_interaction(
+        &self,
+        customer_id: Uuid,
+        draft: &InteractionDraft,
+        now: Now,
+    ) -> Result<Interaction, StoreError> {
+        let interaction = draft
+            .build(Uuid::now_v7(), customer_id, now.local)
+            .map_err(StoreError::Invalid)?;
         let tx = self
             .db
             .transaction([CUSTOMERS, TIMELINE, OUTBOX, META])
@@ -68,12 +88,20 @@ impl Store {
         let customers = tx.object_store(CUSTOMERS)?;
         let timeline = tx.object_store(TIMELINE)?;
         let meta_store = tx.object_store(META)?;
-        let mut record = get_record(&customers, customer_id).await?.filter(|r| !r.customer.deleted).ok_or(StoreError::NotFound)?;
+        let mut record = get_record(&customers, customer_id)
+            .await?
+            .filter(|r| !r.customer.deleted)
+            .ok_or(StoreError::NotFound)?;
         let mut blocks = blocks_of(&timeline, customer_id).await?;
         let needs_new = blocks.last().is_none_or(|b| b.items.len() >= BLOCK_SIZE);
         if needs_new {
             let block = blocks.last().map_or(0, |b| b.block + 1);
-            blocks.push(TimelineBlock { customer_id: customer_id.to_string(), block, ids: Vec::new(), items: Vec::new() });
+            blocks.push(TimelineBlock {
+                customer_id: customer_id.to_string(),
+                block,
+                ids: Vec::new(),
+                items: Vec::new(),
+            });
         }
         let last = blocks.last_mut().expect("a block exists");
         last.ids.push(interaction.id.to_string());
@@ -88,7 +116,14 @@ impl Store {
         let mut clock = meta::clock(&meta_store).await?;
         let hlc = clock.tick(now.ms);
         let changes = field_diff(None, &interaction);
-        outbox::append(&tx.object_store(OUTBOX)?, Entity::Interaction, &interaction.id.to_string(), changes, hlc).await?;
+        outbox::append(
+            &tx.object_store(OUTBOX)?,
+            Entity::Interaction,
+            &interaction.id.to_string(),
+            changes,
+            hlc,
+        )
+        .await?;
         meta::put(&meta_store, meta::CLOCK, &clock).await?;
         tx.commit().await?;
         Ok(interaction)

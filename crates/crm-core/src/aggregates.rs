@@ -80,7 +80,12 @@ impl Aggregates {
                 }
                 Err(pos) => self.months.insert(
                     pos,
-                    MonthBucket { month, purchases: 1, items: i.items.unwrap_or(1), spend_minor: amount },
+                    MonthBucket {
+                        month,
+                        purchases: 1,
+                        items: i.items.unwrap_or(1),
+                        spend_minor: amount,
+                    },
                 ),
             }
         }
@@ -93,7 +98,10 @@ mod tests {
     use uuid::Uuid;
 
     fn at(d: u32) -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 11, d).unwrap().and_hms_opt(10, 0, 0).unwrap()
+        NaiveDate::from_ymd_opt(2026, 11, d)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
     }
 
     fn interaction(kind: InteractionKind, day: u32, next: Option<u32>) -> Interaction {
@@ -120,7 +128,10 @@ mod tests {
             interaction(InteractionKind::Note, 20, None),
         ];
         let agg = Aggregates::from_interactions(&list);
-        assert_eq!((agg.interactions, agg.purchases, agg.spend_minor), (3, 2, 60000));
+        assert_eq!(
+            (agg.interactions, agg.purchases, agg.spend_minor),
+            (3, 2, 60000)
+        );
         assert_eq!(agg.last_contact, Some(at(5)));
         assert_eq!(agg.last_purchase, Some(at(5)));
         assert_eq!(agg.months.len(), 1);
@@ -137,13 +148,18 @@ mod tests {
         agg.add(&interaction(InteractionKind::Visit, 10, None));
         assert_eq!(agg.next_visit, None);
         let early = interaction(InteractionKind::Visit, 5, None);
-        assert!(Aggregates::from_interactions([&planned, &early]).next_visit.is_some());
+        assert!(Aggregates::from_interactions([&planned, &early])
+            .next_visit
+            .is_some());
     }
 
     #[test]
     fn deleted_interactions_do_not_count() {
         let mut gone = interaction(InteractionKind::Purchase, 3, None);
         gone.deleted = true;
-        assert_eq!(Aggregates::from_interactions([&gone]), Aggregates::default());
+        assert_eq!(
+            Aggregates::from_interactions([&gone]),
+            Aggregates::default()
+        );
     }
 }

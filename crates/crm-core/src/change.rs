@@ -38,7 +38,9 @@ pub fn is_valid_field_name(name: &str) -> bool {
     !b.is_empty()
         && b.len() <= 64
         && (b[0].is_ascii_lowercase() || b[0] == b'_')
-        && b[1..].iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
+        && b[1..]
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
 }
 
 fn is_empty_value(v: &Value) -> bool {
@@ -96,7 +98,13 @@ mod tests {
         new.deleted = true;
         let mut diff = field_diff(Some(&old), &new);
         diff.sort_by(|a, b| a.0.cmp(&b.0));
-        assert_eq!(diff, vec![("_deleted".into(), json!(true)), ("phone".into(), json!("13800138000"))]);
+        assert_eq!(
+            diff,
+            vec![
+                ("_deleted".into(), json!(true)),
+                ("phone".into(), json!("13800138000"))
+            ]
+        );
     }
 
     #[test]

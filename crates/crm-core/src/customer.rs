@@ -28,7 +28,12 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 4] = [Stage::Lead, Stage::Prospect, Stage::Customer, Stage::Dormant];
+    pub const ALL: [Stage; 4] = [
+        Stage::Lead,
+        Stage::Prospect,
+        Stage::Customer,
+        Stage::Dormant,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Lead => "lead",
@@ -250,7 +255,10 @@ impl CustomerDraft {
                 }
             },
         };
-        errors.check("preferences", validation::max_len(&self.preferences, LONG_MAX));
+        errors.check(
+            "preferences",
+            validation::max_len(&self.preferences, LONG_MAX),
+        );
         errors.check("notes", validation::max_len(&self.notes, LONG_MAX));
 
         let mut customer = base.clone();
@@ -327,11 +335,22 @@ mod tests {
             ],
         );
         check_errors(
-            CustomerDraft { name: "x".repeat(201), birthday: "31/12/1990".into(), ..Default::default() },
-            &[("name", Problem::TooLong { max: 200 }), ("birthday", Problem::InvalidDate)],
+            CustomerDraft {
+                name: "x".repeat(201),
+                birthday: "31/12/1990".into(),
+                ..Default::default()
+            },
+            &[
+                ("name", Problem::TooLong { max: 200 }),
+                ("birthday", Problem::InvalidDate),
+            ],
         );
         check_errors(
-            CustomerDraft { name: "A".into(), tags: "y".repeat(41), ..Default::default() },
+            CustomerDraft {
+                name: "A".into(),
+                tags: "y".repeat(41),
+                ..Default::default()
+            },
             &[("tags", Problem::TagTooLong { max: 40 })],
         );
     }

@@ -65,47 +65,133 @@ pub struct Demo {
 }
 
 const SURNAMES: [(&str, &str); 20] = [
-    ("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"),
-    ("杨", "yang"), ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"),
-    ("徐", "xu"), ("孙", "sun"), ("马", "ma"), ("朱", "zhu"), ("胡", "hu"),
-    ("郭", "guo"), ("何", "he"), ("高", "gao"), ("林", "lin"), ("罗", "luo"),
+    ("王", "wang"),
+    ("李", "li"),
+    ("张", "zhang"),
+    ("刘", "liu"),
+    ("陈", "chen"),
+    ("杨", "yang"),
+    ("黄", "huang"),
+    ("赵", "zhao"),
+    ("吴", "wu"),
+    ("周", "zhou"),
+    ("徐", "xu"),
+    ("孙", "sun"),
+    ("马", "ma"),
+    ("朱", "zhu"),
+    ("胡", "hu"),
+    ("郭", "guo"),
+    ("何", "he"),
+    ("高", "gao"),
+    ("林", "lin"),
+    ("罗", "luo"),
 ];
 const GIVEN: [(&str, &str); 24] = [
-    ("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("秀英", "xiuying"), ("敏", "min"),
-    ("静", "jing"), ("丽", "li"), ("强", "qiang"), ("磊", "lei"), ("军", "jun"),
-    ("洋", "yang"), ("勇", "yong"), ("艳", "yan"), ("杰", "jie"), ("娟", "juan"),
-    ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("霞", "xia"), ("婷", "ting"),
-    ("浩然", "haoran"), ("子涵", "zihan"), ("一诺", "yinuo"), ("欣怡", "xinyi"),
+    ("伟", "wei"),
+    ("芳", "fang"),
+    ("娜", "na"),
+    ("秀英", "xiuying"),
+    ("敏", "min"),
+    ("静", "jing"),
+    ("丽", "li"),
+    ("强", "qiang"),
+    ("磊", "lei"),
+    ("军", "jun"),
+    ("洋", "yang"),
+    ("勇", "yong"),
+    ("艳", "yan"),
+    ("杰", "jie"),
+    ("娟", "juan"),
+    ("涛", "tao"),
+    ("明", "ming"),
+    ("超", "chao"),
+    ("霞", "xia"),
+    ("婷", "ting"),
+    ("浩然", "haoran"),
+    ("子涵", "zihan"),
+    ("一诺", "yinuo"),
+    ("欣怡", "xinyi"),
 ];
-const WESTERN_FIRST: [&str; 10] =
-    ["James", "Emma", "Olivia", "Liam", "Sophie", "Daniel", "Hannah", "Lucas", "Mia", "Noah"];
-const WESTERN_LAST: [&str; 10] =
-    ["Smith", "Müller", "Tanaka", "Kim", "Brown", "Martin", "Rossi", "Novak", "Dubois", "Silva"];
-const CITIES: [&str; 12] =
-    ["上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "西安", "重庆", "苏州", "厦门"];
-const COMPANY_WORDS: [&str; 10] =
-    ["锦程", "华夏", "东方", "远航", "海天", "金桥", "鸿运", "长城", "星辰", "环宇"];
+const WESTERN_FIRST: [&str; 10] = [
+    "James", "Emma", "Olivia", "Liam", "Sophie", "Daniel", "Hannah", "Lucas", "Mia", "Noah",
+];
+const WESTERN_LAST: [&str; 10] = [
+    "Smith", "Müller", "Tanaka", "Kim", "Brown", "Martin", "Rossi", "Novak", "Dubois", "Silva",
+];
+const CITIES: [&str; 12] = [
+    "上海", "北京", "广州", "深圳", "杭州", "成都", "南京", "武汉", "西安", "重庆", "苏州", "厦门",
+];
+const COMPANY_WORDS: [&str; 10] = [
+    "锦程", "华夏", "东方", "远航", "海天", "金桥", "鸿运", "长城", "星辰", "环宇",
+];
 const COMPANY_KINDS: [&str; 6] = [
-    "国际旅行社", "商务酒店管理有限公司", "快递服务有限公司", "贸易有限公司", "科技股份有限公司",
+    "国际旅行社",
+    "商务酒店管理有限公司",
+    "快递服务有限公司",
+    "贸易有限公司",
+    "科技股份有限公司",
     "会展服务有限公司",
 ];
-const TITLES: [&str; 8] =
-    ["总经理", "行政经理", "采购经理", "财务总监", "差旅专员", "前台主管", "人力资源经理", "总裁助理"];
+const TITLES: [&str; 8] = [
+    "总经理",
+    "行政经理",
+    "采购经理",
+    "财务总监",
+    "差旅专员",
+    "前台主管",
+    "人力资源经理",
+    "总裁助理",
+];
 const SOURCES: [&str; 6] = ["官网", "展会", "转介绍", "携程", "电话营销", "微信"];
-const TAGS: [&str; 10] =
-    ["VIP", "商务", "家庭游", "常旅客", "会员", "协议客户", "新客户", "高潜力", "国际件", "团队"];
+const TAGS: [&str; 10] = [
+    "VIP",
+    "商务",
+    "家庭游",
+    "常旅客",
+    "会员",
+    "协议客户",
+    "新客户",
+    "高潜力",
+    "国际件",
+    "团队",
+];
 const PREFERENCES: [&str; 6] = [
-    "不吃辣", "偏头痛 → 荞麦枕", "高楼层、远离电梯", "靠窗座位", "无烟房", "素食",
+    "不吃辣",
+    "偏头痛 → 荞麦枕",
+    "高楼层、远离电梯",
+    "靠窗座位",
+    "无烟房",
+    "素食",
 ];
 const CALLS: [&str; 5] = [
-    "电话回访：确认下月出行需求", "Follow-up call about Q1 travel plans", "询问会议室报价",
-    "确认快递取件时间", "回访满意度",
+    "电话回访：确认下月出行需求",
+    "Follow-up call about Q1 travel plans",
+    "询问会议室报价",
+    "确认快递取件时间",
+    "回访满意度",
 ];
-const VISITS: [&str; 4] =
-    ["上门拜访，介绍企业协议价", "Visited the office, met the travel manager", "送生日礼物", "年度合作回顾"];
-const MEETINGS: [&str; 3] = ["年会场地洽谈", "Contract renewal meeting", "团队出游方案讨论"];
-const MESSAGES: [&str; 4] = ["发送新线路资料", "Sent the revised quote", "微信确认行程", "节日问候"];
-const NOTES: [&str; 3] = ["客户偏好安静房间", "Prefers invoices by email", "下季度预算增加"];
+const VISITS: [&str; 4] = [
+    "上门拜访，介绍企业协议价",
+    "Visited the office, met the travel manager",
+    "送生日礼物",
+    "年度合作回顾",
+];
+const MEETINGS: [&str; 3] = [
+    "年会场地洽谈",
+    "Contract renewal meeting",
+    "团队出游方案讨论",
+];
+const MESSAGES: [&str; 4] = [
+    "发送新线路资料",
+    "Sent the revised quote",
+    "微信确认行程",
+    "节日问候",
+];
+const NOTES: [&str; 3] = [
+    "客户偏好安静房间",
+    "Prefers invoices by email",
+    "下季度预算增加",
+];
 const PRODUCTS: [(&str, i64, i64, u32); 6] = [
     // (summary, min yuan, max yuan, max items)
     ("机票 上海—三亚", 800, 4_000, 4),
@@ -201,7 +287,11 @@ impl Demo {
                 c.kind = CustomerKind::Company;
                 c.name = self.company_name(index);
                 c.contracted = rng.random_bool(0.5);
-                c.phone = format!("0{}-{}", rng.random_range(10..999), rng.random_range(10_000_000..99_999_999));
+                c.phone = format!(
+                    "0{}-{}",
+                    rng.random_range(10..999),
+                    rng.random_range(10_000_000..99_999_999)
+                );
                 c.email = format!("info{index}@example.com");
             }
             s => {
@@ -209,14 +299,20 @@ impl Demo {
                 let (name, local) = if western {
                     let first = *pick(&mut rng, &WESTERN_FIRST);
                     let last = *pick(&mut rng, &WESTERN_LAST);
-                    (format!("{first} {last}"), format!("{}.{}", first.to_lowercase(), last.to_lowercase()))
+                    (
+                        format!("{first} {last}"),
+                        format!("{}.{}", first.to_lowercase(), last.to_lowercase()),
+                    )
                 } else {
                     let (sn, sp) = *pick(&mut rng, &SURNAMES);
                     let (gn, gp) = *pick(&mut rng, &GIVEN);
                     (format!("{sn}{gn}"), format!("{sp}.{gp}"))
                 };
                 c.name = name;
-                c.email = format!("{local}{index}@example.{}", if western { "com" } else { "cn" });
+                c.email = format!(
+                    "{local}{index}@example.{}",
+                    if western { "com" } else { "cn" }
+                );
                 c.phone = format!(
                     "{}1{}{:09}",
                     if rng.random_bool(0.3) { "+86 " } else { "" },
@@ -224,7 +320,11 @@ impl Demo {
                     rng.random_range(0..1_000_000_000u64)
                 );
                 if rng.random_bool(0.3) {
-                    let birth = NaiveDate::from_ymd_opt(rng.random_range(1960..2002), rng.random_range(1..13), rng.random_range(1..29));
+                    let birth = NaiveDate::from_ymd_opt(
+                        rng.random_range(1960..2002),
+                        rng.random_range(1..13),
+                        rng.random_range(1..29),
+                    );
                     c.birthday = birth;
                 }
                 if rng.random_bool(0.2) {
@@ -239,8 +339,14 @@ impl Demo {
             }
         }
         let interactions = self.interactions(index, id, &mut rng);
-        c.stage = if interactions.iter().any(|i| i.kind == InteractionKind::Purchase) {
-            if interactions.iter().all(|i| (self.today - i.at.date()).num_days() > 180) {
+        c.stage = if interactions
+            .iter()
+            .any(|i| i.kind == InteractionKind::Purchase)
+        {
+            if interactions
+                .iter()
+                .all(|i| (self.today - i.at.date()).num_days() > 180)
+            {
                 Stage::Dormant
             } else {
                 Stage::Customer
@@ -250,22 +356,35 @@ impl Demo {
         } else {
             Stage::Prospect
         };
-        DemoCustomer { customer: c, interactions }
+        DemoCustomer {
+            customer: c,
+            interactions,
+        }
     }
 
     fn company_name(&self, index: usize) -> String {
         let mut crng = self.rng(index, 2);
         let city = *pick(&mut crng, &CITIES);
-        format!("{city}{}{}", pick(&mut crng, &COMPANY_WORDS), pick(&mut crng, &COMPANY_KINDS))
+        format!(
+            "{city}{}{}",
+            pick(&mut crng, &COMPANY_WORDS),
+            pick(&mut crng, &COMPANY_KINDS)
+        )
     }
 
     fn at(&self, rng: &mut ChaCha8Rng, days_back: u64) -> NaiveDateTime {
         let date = self.today - Days::new(days_back);
-        let time = NaiveTime::from_hms_opt(rng.random_range(8..20), rng.random_range(0..60), 0).expect("valid time");
+        let time = NaiveTime::from_hms_opt(rng.random_range(8..20), rng.random_range(0..60), 0)
+            .expect("valid time");
         date.and_time(time)
     }
 
-    fn interactions(&self, index: usize, customer_id: Uuid, rng: &mut ChaCha8Rng) -> Vec<Interaction> {
+    fn interactions(
+        &self,
+        index: usize,
+        customer_id: Uuid,
+        rng: &mut ChaCha8Rng,
+    ) -> Vec<Interaction> {
         let count: usize = rng.random_range(0..=20);
         let mut out = Vec::with_capacity(count + 1);
         let base_ms = self.start_ms();
@@ -302,7 +421,9 @@ impl Demo {
                 InteractionKind::Call => i.summary = pick(rng, &CALLS).to_string(),
                 InteractionKind::Visit => i.summary = pick(rng, &VISITS).to_string(),
                 InteractionKind::Meeting => i.summary = pick(rng, &MEETINGS).to_string(),
-                InteractionKind::Email | InteractionKind::Wechat => i.summary = pick(rng, &MESSAGES).to_string(),
+                InteractionKind::Email | InteractionKind::Wechat => {
+                    i.summary = pick(rng, &MESSAGES).to_string()
+                }
                 InteractionKind::Note => i.summary = pick(rng, &NOTES).to_string(),
             }
             out.push(i);
@@ -316,9 +437,14 @@ impl Demo {
         };
         if let Some(due) = due {
             let days_back = rng.random_range(3..10);
-            let at = self.at(rng, days_back).min(due.and_time(NaiveTime::MIN) - chrono::Duration::days(1));
+            let at = self
+                .at(rng, days_back)
+                .min(due.and_time(NaiveTime::MIN) - chrono::Duration::days(1));
             out.push(Interaction {
-                id: uuid_v7(rng, base_ms + (HISTORY_DAYS - days_back) as i64 * 86_400_000),
+                id: uuid_v7(
+                    rng,
+                    base_ms + (HISTORY_DAYS - days_back) as i64 * 86_400_000,
+                ),
                 customer_id,
                 kind: InteractionKind::Call,
                 at,
@@ -345,7 +471,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn demo(size: Size) -> Demo {
-        Demo::new(size, DEMO_SEED, NaiveDate::from_ymd_opt(2026, 11, 30).unwrap())
+        Demo::new(
+            size,
+            DEMO_SEED,
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+        )
     }
 
     #[test]
@@ -355,7 +485,11 @@ mod tests {
         assert_eq!(all.len(), 500);
         let interactions: usize = all.iter().map(|c| c.interactions.len()).sum();
         assert!((4_500..=5_600).contains(&interactions), "{interactions}");
-        let purchases = all.iter().flat_map(|c| &c.interactions).filter(|i| i.kind == InteractionKind::Purchase).count();
+        let purchases = all
+            .iter()
+            .flat_map(|c| &c.interactions)
+            .filter(|i| i.kind == InteractionKind::Purchase)
+            .count();
         let share = purchases as f64 / interactions as f64;
         assert!((0.22..0.38).contains(&share), "{share}");
         let due_today = all
@@ -363,15 +497,30 @@ mod tests {
             .filter(|c| Aggregates::from_interactions(&c.interactions).next_visit == Some(d.today))
             .count();
         assert_eq!(due_today, 50);
-        let companies = all.iter().filter(|c| c.customer.kind == CustomerKind::Company).count();
+        let companies = all
+            .iter()
+            .filter(|c| c.customer.kind == CustomerKind::Company)
+            .count();
         assert_eq!(companies, 50);
-        let contacts: Vec<&Customer> = all.iter().map(|c| &c.customer).filter(|c| c.company_id.is_some()).collect();
+        let contacts: Vec<&Customer> = all
+            .iter()
+            .map(|c| &c.customer)
+            .filter(|c| c.company_id.is_some())
+            .collect();
         assert_eq!(contacts.len(), 150);
         for contact in contacts {
-            let company = all.iter().find(|c| Some(c.customer.id) == contact.company_id).unwrap();
+            let company = all
+                .iter()
+                .find(|c| Some(c.customer.id) == contact.company_id)
+                .unwrap();
             assert_eq!(company.customer.name, contact.company);
         }
-        let oldest = all.iter().flat_map(|c| &c.interactions).map(|i| i.at.date()).min().unwrap();
+        let oldest = all
+            .iter()
+            .flat_map(|c| &c.interactions)
+            .map(|i| i.at.date())
+            .min()
+            .unwrap();
         assert!((d.today - oldest).num_days() > 500);
     }
 
@@ -380,8 +529,16 @@ mod tests {
         let d = demo(Size::S);
         for c in d.all() {
             let draft = c.customer.to_draft();
-            assert_eq!(draft.apply(&c.customer, d.today).as_ref(), Ok(&c.customer), "{:?}", c.customer.name);
-            assert!(c.interactions.iter().all(|i| i.customer_id == c.customer.id && i.at.date() < d.today));
+            assert_eq!(
+                draft.apply(&c.customer, d.today).as_ref(),
+                Ok(&c.customer),
+                "{:?}",
+                c.customer.name
+            );
+            assert!(c
+                .interactions
+                .iter()
+                .all(|i| i.customer_id == c.customer.id && i.at.date() < d.today));
         }
     }
 

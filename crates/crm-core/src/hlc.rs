@@ -26,7 +26,11 @@ pub struct HlcParseError(pub String);
 
 impl fmt::Display for Hlc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:015}-{:05}-{:016x}", self.wall_ms, self.counter, self.node)
+        write!(
+            f,
+            "{:015}-{:05}-{:016x}",
+            self.wall_ms, self.counter, self.node
+        )
     }
 }
 
@@ -39,7 +43,9 @@ impl FromStr for Hlc {
             return Err(err());
         }
         let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        let hex = b[22..].iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
+        let hex = b[22..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
         if !digits(0..15) || !digits(16..21) || !hex {
             return Err(err());
         }
@@ -91,16 +97,34 @@ mod node_hex {
 
 impl Clock {
     pub fn new(node: u64) -> Self {
-        Clock { last: Hlc { wall_ms: 0, counter: 0, node }, node, offset_ms: 0 }
+        Clock {
+            last: Hlc {
+                wall_ms: 0,
+                counter: 0,
+                node,
+            },
+            node,
+            offset_ms: 0,
+        }
     }
 
     fn physical(&self, now_ms: u64) -> u64 {
-        (now_ms as i64).saturating_add(self.offset_ms).clamp(0, MAX_WALL_MS as i64) as u64
+        (now_ms as i64)
+            .saturating_add(self.offset_ms)
+            .clamp(0, MAX_WALL_MS as i64) as u64
     }
 
     fn advance(&mut self, wall: u64, counter: u32) -> Hlc {
-        let (wall, counter) = if counter > MAX_COUNTER { (wall + 1, 0) } else { (wall, counter) };
-        self.last = Hlc { wall_ms: wall, counter, node: self.node };
+        let (wall, counter) = if counter > MAX_COUNTER {
+            (wall + 1, 0)
+        } else {
+            (wall, counter)
+        };
+        self.last = Hlc {
+            wall_ms: wall,
+            counter,
+            node: self.node,
+        };
         self.last
     }
 
@@ -142,7 +166,11 @@ impl Clock {
     pub fn rewind_to_corrected(&mut self, now_ms: u64) {
         let pt = self.physical(now_ms);
         if self.last.wall_ms > pt {
-            self.last = Hlc { wall_ms: pt, counter: 0, node: self.node };
+            self.last = Hlc {
+                wall_ms: pt,
+                counter: 0,
+                node: self.node,
+            };
         }
     }
 }
@@ -155,9 +183,21 @@ mod tests {
     #[test]
     fn wire_form_matches_the_contract_example() {
         let h: Hlc = "001764500000123-00000-9f86d081884c7d65".parse().unwrap();
-        assert_eq!(h, Hlc { wall_ms: 1_764_500_000_123, counter: 0, node: 0x9f86d081884c7d65 });
+        assert_eq!(
+            h,
+            Hlc {
+                wall_ms: 1_764_500_000_123,
+                counter: 0,
+                node: 0x9f86d081884c7d65
+            }
+        );
         assert_eq!(h.to_string(), "001764500000123-00000-9f86d081884c7d65");
-        for bad in ["", "1764500000123-00000-9f86d081884c7d65", "001764500000123-00000-9F86D081884C7D65", "001764500000123_00000-9f86d081884c7d65"] {
+        for bad in [
+            "",
+            "1764500000123-00000-9f86d081884c7d65",
+            "001764500000123-00000-9F86D081884C7D65",
+            "001764500000123_00000-9f86d081884c7d65",
+        ] {
             assert!(bad.parse::<Hlc>().is_err(), "{bad}");
         }
     }
@@ -169,7 +209,14 @@ mod tests {
         let b = c.tick(900);
         let d = c.tick(1000);
         assert!(a < b && b < d);
-        assert_eq!(b, Hlc { wall_ms: 1000, counter: 1, node: 7 });
+        assert_eq!(
+            b,
+            Hlc {
+                wall_ms: 1000,
+                counter: 1,
+                node: 7
+            }
+        );
     }
 
     #[test]
@@ -183,15 +230,33 @@ mod tests {
     #[test]
     fn counter_overflow_moves_wall_time() {
         let mut c = Clock::new(1);
-        c.last = Hlc { wall_ms: 50, counter: MAX_COUNTER, node: 1 };
-        assert_eq!(c.tick(10), Hlc { wall_ms: 51, counter: 0, node: 1 });
+        c.last = Hlc {
+            wall_ms: 50,
+            counter: MAX_COUNTER,
+            node: 1,
+        };
+        assert_eq!(
+            c.tick(10),
+            Hlc {
+                wall_ms: 51,
+                counter: 0,
+                node: 1
+            }
+        );
     }
 
     #[test]
     fn server_offset_corrects_a_fast_client() {
         let mut c = Clock::new(1);
         let fast = c.tick(10_000_000);
-        c.observe_server(Hlc { wall_ms: 1_000, counter: 0, node: 2 }, 10_000_000);
+        c.observe_server(
+            Hlc {
+                wall_ms: 1_000,
+                counter: 0,
+                node: 2,
+            },
+            10_000_000,
+        );
         c.rewind_to_corrected(10_000_000);
         let corrected = c.tick(10_000_010);
         assert!(corrected.wall_ms < fast.wall_ms);

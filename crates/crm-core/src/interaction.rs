@@ -130,7 +130,10 @@ impl InteractionDraft {
             errors.push("summary", Problem::Required);
         }
         errors.check("summary", validation::max_len(summary, LONG_MAX));
-        errors.check("outcome", validation::max_len(self.outcome.trim(), LONG_MAX));
+        errors.check(
+            "outcome",
+            validation::max_len(self.outcome.trim(), LONG_MAX),
+        );
         let (amount_minor, items) = if self.kind == InteractionKind::Purchase {
             let amount = if self.amount.trim().is_empty() {
                 errors.push("amount", Problem::Required);
@@ -205,7 +208,10 @@ mod tests {
     use super::*;
 
     fn now() -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap().and_hms_opt(14, 5, 0).unwrap()
+        NaiveDate::from_ymd_opt(2026, 11, 30)
+            .unwrap()
+            .and_hms_opt(14, 5, 0)
+            .unwrap()
     }
 
     fn build(draft: InteractionDraft) -> Result<Interaction, Vec<(&'static str, Problem)>> {
@@ -240,7 +246,10 @@ mod tests {
                 amount: "-5".into(),
                 ..Default::default()
             }),
-            Err(vec![("date", Problem::InFuture), ("amount", Problem::Negative)])
+            Err(vec![
+                ("date", Problem::InFuture),
+                ("amount", Problem::Negative)
+            ])
         );
         assert_eq!(
             build(InteractionDraft {

@@ -49,7 +49,11 @@ pub fn decide(current: Option<(&Value, Hlc)>, incoming: (&Value, Hlc)) -> Decisi
     let Some((cur_value, cur_hlc)) = current else {
         return Decision::Replace;
     };
-    match incoming.1.cmp(&cur_hlc).then_with(|| compare_values(incoming.0, cur_value)) {
+    match incoming
+        .1
+        .cmp(&cur_hlc)
+        .then_with(|| compare_values(incoming.0, cur_value))
+    {
         Ordering::Greater => Decision::Replace,
         Ordering::Equal => Decision::Duplicate,
         Ordering::Less => Decision::Keep,
@@ -76,7 +80,9 @@ pub fn apply_field(
     value: &Value,
     hlc: Hlc,
 ) -> Outcome {
-    let current = versions.get(field).map(|&h| (fields.get(field).unwrap_or(&Value::Null), h));
+    let current = versions
+        .get(field)
+        .map(|&h| (fields.get(field).unwrap_or(&Value::Null), h));
     match decide(current, (value, hlc)) {
         Decision::Replace => {
             let previous = current.map(|(v, h)| (v.clone(), h));
@@ -84,7 +90,9 @@ pub fn apply_field(
             versions.insert(field.to_string(), hlc);
             Outcome::Applied { previous }
         }
-        Decision::Keep => Outcome::Stale { winner: versions[field] },
+        Decision::Keep => Outcome::Stale {
+            winner: versions[field],
+        },
         Decision::Duplicate => Outcome::Duplicate,
     }
 }
@@ -130,7 +138,9 @@ impl RecordState {
 
     /// SYNC.md: a record exists once any of its fields has a (non-null) value.
     pub fn exists(&self) -> bool {
-        self.fields.iter().any(|(f, v)| f != DELETED && !v.is_null())
+        self.fields
+            .iter()
+            .any(|(f, v)| f != DELETED && !v.is_null())
     }
 
     /// After a `clock_skew` re-stamp: moves a field's version from `old` to `new` when the
@@ -142,7 +152,12 @@ impl RecordState {
 }
 
 /// [`RecordState::restamp`] for stores that keep versions in their own map.
-pub fn restamp_field(versions: &mut BTreeMap<String, Hlc>, field: &str, old: Hlc, new: Hlc) -> bool {
+pub fn restamp_field(
+    versions: &mut BTreeMap<String, Hlc>,
+    field: &str,
+    old: Hlc,
+    new: Hlc,
+) -> bool {
     match versions.get_mut(field) {
         Some(v) if *v == old => {
             *v = new;
@@ -170,7 +185,8 @@ pub fn compare_values(a: &Value, b: &Value) -> Ordering {
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::Number(x), Value::Number(y)) => {
             let (fx, fy) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
-            fx.total_cmp(&fy).then_with(|| x.to_string().cmp(&y.to_string()))
+            fx.total_cmp(&fy)
+                .then_with(|| x.to_string().cmp(&y.to_string()))
         }
         (Value::String(x), Value::String(y)) => x.cmp(y),
         (Value::Array(x), Value::Array(y)) => {
@@ -206,7 +222,11 @@ mod tests {
     use serde_json::json;
 
     fn h(wall_ms: u64, counter: u32, node: u64) -> Hlc {
-        Hlc { wall_ms, counter, node }
+        Hlc {
+            wall_ms,
+            counter,
+            node,
+        }
     }
 
     #[track_caller]
@@ -225,15 +245,61 @@ mod tests {
     fn lww_rule() {
         let old = h(1, 0, 1);
         let new = h(2, 0, 2);
-        check(&[], "email", json!("a@x"), old, Outcome::Applied { previous: None });
-        check(&[("email", json!("a@x"), old)], "email", json!("b@x"), new, Outcome::Applied { previous: Some((json!("a@x"), old)) });
-        check(&[("email", json!("b@x"), new)], "email", json!("a@x"), old, Outcome::Stale { winner: new });
-        check(&[("email", json!("b@x"), new)], "email", json!("b@x"), new, Outcome::Duplicate);
+        check(
+            &[],
+            "email",
+            json!("a@x"),
+            old,
+            Outcome::Applied { previous: None },
+        );
+        check(
+            &[("email", json!("a@x"), old)],
+            "email",
+            json!("b@x"),
+            new,
+            Outcome::Applied {
+                previous: Some((json!("a@x"), old)),
+            },
+        );
+        check(
+            &[("email", json!("b@x"), new)],
+            "email",
+            json!("a@x"),
+            old,
+            Outcome::Stale { winner: new },
+        );
+        check(
+            &[("email", json!("b@x"), new)],
+            "email",
+            json!("b@x"),
+            new,
+            Outcome::Duplicate,
+        );
         // Equal HLC, different value: the larger value wins on every replica.
-        check(&[("email", json!("a"), new)], "email", json!("b"), new, Outcome::Applied { previous: Some((json!("a"), new)) });
-        check(&[("email", json!("b"), new)], "email", json!("a"), new, Outcome::Stale { winner: new });
+        check(
+            &[("email", json!("a"), new)],
+            "email",
+            json!("b"),
+            new,
+            Outcome::Applied {
+                previous: Some((json!("a"), new)),
+            },
+        );
+        check(
+            &[("email", json!("b"), new)],
+            "email",
+            json!("a"),
+            new,
+            Outcome::Stale { winner: new },
+        );
         // Different fields never interfere; null is a value that clears.
-        check(&[("phone", json!("1"), new)], "email", json!(null), old, Outcome::Applied { previous: None });
+        check(
+            &[("phone", json!("1"), new)],
+            "email",
+            json!(null),
+            old,
+            Outcome::Applied { previous: None },
+        );
     }
 
     #[test]
@@ -267,7 +333,19 @@ mod tests {
         let a: Value = serde_json::from_str(r#"{"x":1,"y":[1,2]}"#).unwrap();
         let b: Value = serde_json::from_str(r#"{"y":[1,2],"x":1}"#).unwrap();
         assert_eq!(compare_values(&a, &b), Ordering::Equal);
-        let ordered = [json!(null), json!(false), json!(true), json!(-1), json!(1.5), json!(2), json!(""), json!("a"), json!([]), json!([0]), json!({})];
+        let ordered = [
+            json!(null),
+            json!(false),
+            json!(true),
+            json!(-1),
+            json!(1.5),
+            json!(2),
+            json!(""),
+            json!("a"),
+            json!([]),
+            json!([0]),
+            json!({}),
+        ];
         for (i, x) in ordered.iter().enumerate() {
             for (j, y) in ordered.iter().enumerate() {
                 assert_eq!(compare_values(x, y), i.cmp(&j), "{x} vs {y}");
@@ -287,7 +365,13 @@ mod tests {
 
     fn register() -> impl Strategy<Value = (String, Value, Hlc)> {
         // A tiny space so that fields, HLCs and values collide often.
-        (prop::sample::select(vec!["a", "b", DELETED]), value(), 0u64..4, 0u32..2, 0u64..2)
+        (
+            prop::sample::select(vec!["a", "b", DELETED]),
+            value(),
+            0u64..4,
+            0u32..2,
+            0u64..2,
+        )
             .prop_map(|(f, v, w, c, n)| (f.to_string(), v, h(w, c, n)))
     }
 

@@ -160,7 +160,11 @@ pub fn parse_amount_minor(value: &str) -> Result<i64, Problem> {
     {
         return Err(Problem::InvalidAmount);
     }
-    let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| Problem::InvalidAmount)? };
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| Problem::InvalidAmount)?
+    };
     let frac: i64 = match frac.len() {
         0 => 0,
         1 => frac.parse::<i64>().map_err(|_| Problem::InvalidAmount)? * 10,

@@ -42,7 +42,11 @@ struct ServerModel {
 
 impl ServerModel {
     fn new() -> Self {
-        ServerModel { rows: BTreeMap::new(), seq: 0, clock: Clock::new(0x5e5e) }
+        ServerModel {
+            rows: BTreeMap::new(),
+            seq: 0,
+            clock: Clock::new(0x5e5e),
+        }
     }
 
     fn handle(&mut self, now: u64, request: &Request) -> Reply {
@@ -54,14 +58,24 @@ impl ServerModel {
 
     fn refuse(&mut self, now: u64, code: ErrorCode, index: Option<usize>) -> Reply {
         let body = ErrorResponse {
-            error: ErrorBody { code, message: code.as_str().into(), index },
+            error: ErrorBody {
+                code,
+                message: code.as_str().into(),
+                index,
+            },
             server_hlc: Some(self.clock.tick(now)),
         };
-        Reply::Refused { status: code.http_status(), body: Some(body) }
+        Reply::Refused {
+            status: code.http_status(),
+            body: Some(body),
+        }
     }
 
     fn push(&mut self, now: u64, changes: &[Change]) -> Reply {
-        if let Some(i) = changes.iter().position(|c| c.hlc.wall_ms > now + MAX_DRIFT_MS) {
+        if let Some(i) = changes
+            .iter()
+            .position(|c| c.hlc.wall_ms > now + MAX_DRIFT_MS)
+        {
             return self.refuse(now, ErrorCode::ClockSkew, Some(i));
         }
         let (mut applied, mut ignored) = (0, 0);
@@ -76,28 +90,50 @@ impl ServerModel {
                 ignored += 1;
             }
         }
-        Reply::Pushed(PushResponse { applied, ignored, cursor: self.seq.to_string(), server_hlc: self.clock.tick(now) })
+        Reply::Pushed(PushResponse {
+            applied,
+            ignored,
+            cursor: self.seq.to_string(),
+            server_hlc: self.clock.tick(now),
+        })
     }
 
     fn pull(&mut self, now: u64, query: &PullQuery) -> Reply {
-        let since: u64 = query.since.as_deref().map_or(0, |s| s.parse().expect("cursor"));
+        let since: u64 = query
+            .since
+            .as_deref()
+            .map_or(0, |s| s.parse().expect("cursor"));
         let limit = query.limit.unwrap_or(5_000) as usize;
-        let mut newer: Vec<(&Key, &(Value, Hlc, u64))> = self.rows.iter().filter(|(_, r)| r.2 > since).collect();
+        let mut newer: Vec<(&Key, &(Value, Hlc, u64))> =
+            self.rows.iter().filter(|(_, r)| r.2 > since).collect();
         newer.sort_by_key(|(_, r)| r.2);
         let more = newer.len() > limit;
         newer.truncate(limit);
         let cursor = newer.last().map_or(since, |(_, r)| r.2).to_string();
         let changes = newer
             .into_iter()
-            .map(|((entity, id, field), (value, hlc, _))| Change { entity: *entity, id: *id, field: field.clone(), value: value.clone(), hlc: *hlc })
+            .map(|((entity, id, field), (value, hlc, _))| Change {
+                entity: *entity,
+                id: *id,
+                field: field.clone(),
+                value: value.clone(),
+                hlc: *hlc,
+            })
             .collect();
-        Reply::Pulled(PullResponse { changes, cursor, more, server_hlc: self.clock.tick(now) })
+        Reply::Pulled(PullResponse {
+            changes,
+            cursor,
+            more,
+            server_hlc: self.clock.tick(now),
+        })
     }
 
     fn records(&self) -> Records {
         let mut out = Records::new();
         for ((entity, id, field), (value, hlc, _)) in &self.rows {
-            out.entry((*entity, *id)).or_default().apply_register(field, value, *hlc);
+            out.entry((*entity, *id))
+                .or_default()
+                .apply_register(field, value, *hlc);
         }
         out
     }
@@ -158,7 +194,8 @@ impl Sim {
         let n = rng.random_range(3..=4);
         let clients = (0..n)
             .map(|i| {
-                let skew = [0, 0, 30_000, 5 * 60_000, -5 * 60_000, 2 * 3_600_000][rng.random_range(0..6)];
+                let skew =
+                    [0, 0, 30_000, 5 * 60_000, -5 * 60_000, 2 * 3_600_000][rng.random_range(0..6)];
                 let config = SyncConfig {
                     max_batch: rng.random_range(1..=4),
                     pull_limit: rng.random_range(1..=4),
@@ -169,9 +206,14 @@ impl Sim {
                     backoff_max_ms: 8_000,
                     jitter_seed: seed ^ i as u64,
                 };
-                let mut engine = SyncEngine::new(config, Clock::new(0x100 + i as u64), None, Vec::new());
+                let mut engine =
+                    SyncEngine::new(config, Clock::new(0x100 + i as u64), None, Vec::new());
                 engine.handle_online(T0, rng.random_bool(0.7));
-                Client { engine, skew, store: Records::new() }
+                Client {
+                    engine,
+                    skew,
+                    store: Records::new(),
+                }
             })
             .collect();
         let ids = vec![
@@ -179,7 +221,18 @@ impl Sim {
             (Entity::Customer, Uuid::from_u128(2)),
             (Entity::Interaction, Uuid::from_u128(1)),
         ];
-        Sim { rng, now: T0, server: ServerModel::new(), clients, net: Vec::new(), oracle: Oracle::default(), stats: Stats::default(), ids, counter: 0, seed }
+        Sim {
+            rng,
+            now: T0,
+            server: ServerModel::new(),
+            clients,
+            net: Vec::new(),
+            oracle: Oracle::default(),
+            stats: Stats::default(),
+            ids,
+            counter: 0,
+            seed,
+        }
     }
 
     fn drain(&mut self, c: usize) {
@@ -187,24 +240,39 @@ impl Sim {
             match event {
                 Event::Apply { changes, .. } => {
                     for ch in changes {
-                        self.clients[c].store.entry((ch.entity, ch.id)).or_default().apply(&ch);
+                        self.clients[c]
+                            .store
+                            .entry((ch.entity, ch.id))
+                            .or_default()
+                            .apply(&ch);
                     }
                 }
                 Event::Restamped(restamps) => {
                     for r in restamps {
                         self.stats.restamps += 1;
-                        let record = self.clients[c].store.get_mut(&(r.change.entity, r.change.id)).expect("edited record");
+                        let record = self.clients[c]
+                            .store
+                            .get_mut(&(r.change.entity, r.change.id))
+                            .expect("edited record");
                         record.restamp(&r.change.field, r.old, r.change.hlc);
                         let w = self.oracle.by_seq[&(c, r.seq)];
                         self.oracle.writes[w].2.push(r.change.hlc);
                     }
                 }
                 Event::ConflictLost { local, winner } => {
-                    assert!(winner.hlc > local.hlc, "a conflict loser must have the smaller HLC");
-                    assert_eq!((local.entity, local.id, &local.field), (winner.entity, winner.id, &winner.field));
+                    assert!(
+                        winner.hlc > local.hlc,
+                        "a conflict loser must have the smaller HLC"
+                    );
+                    assert_eq!(
+                        (local.entity, local.id, &local.field),
+                        (winner.entity, winner.id, &winner.field)
+                    );
                     self.stats.conflicts += 1;
                 }
-                Event::Rejected { change, code, .. } => panic!("client {c}: {change:?} rejected with {code}"),
+                Event::Rejected { change, code, .. } => {
+                    panic!("client {c}: {change:?} rejected with {code}")
+                }
                 Event::Failed { .. } => self.stats.failures += 1,
                 Event::OutboxRemoved(_) | Event::Progress { .. } | Event::Synced { .. } => {}
             }
@@ -220,21 +288,42 @@ impl Sim {
             2 => vec![(FIELDS[0].into(), json!(null))],
             _ => {
                 let first = self.rng.random_range(0..FIELDS.len());
-                let mut f = vec![(FIELDS[first].to_string(), json!(format!("c{c}-{}", self.counter)))];
+                let mut f = vec![(
+                    FIELDS[first].to_string(),
+                    json!(format!("c{c}-{}", self.counter)),
+                )];
                 if self.rng.random_bool(0.3) {
-                    f.push((FIELDS[(first + 1) % FIELDS.len()].to_string(), json!(format!("c{c}-{}b", self.counter))));
+                    f.push((
+                        FIELDS[(first + 1) % FIELDS.len()].to_string(),
+                        json!(format!("c{c}-{}b", self.counter)),
+                    ));
                 }
                 f
             }
         };
         let local = self.clients[c].local(self.now);
-        let added = self.clients[c].engine.handle_local_edit(local, entity, id, fields);
+        let added = self.clients[c]
+            .engine
+            .handle_local_edit(local, entity, id, fields);
         for p in added {
             let ch = &p.change;
-            let outcome = self.clients[c].store.entry((ch.entity, ch.id)).or_default().apply(ch);
-            assert!(outcome.applied(), "client {c}: a local edit must win locally: {outcome:?} for {ch:?}");
-            self.oracle.by_seq.insert((c, p.seq), self.oracle.writes.len());
-            self.oracle.writes.push(((ch.entity, ch.id, ch.field.clone()), ch.value.clone(), vec![ch.hlc]));
+            let outcome = self.clients[c]
+                .store
+                .entry((ch.entity, ch.id))
+                .or_default()
+                .apply(ch);
+            assert!(
+                outcome.applied(),
+                "client {c}: a local edit must win locally: {outcome:?} for {ch:?}"
+            );
+            self.oracle
+                .by_seq
+                .insert((c, p.seq), self.oracle.writes.len());
+            self.oracle.writes.push((
+                (ch.entity, ch.id, ch.field.clone()),
+                ch.value.clone(),
+                vec![ch.hlc],
+            ));
         }
     }
 
@@ -249,7 +338,11 @@ impl Sim {
         match msg {
             Msg::ToServer(c, req) => {
                 let reply = if faults && self.rng.random_bool(0.05) {
-                    let code = if self.rng.random_bool(0.5) { ErrorCode::Internal } else { ErrorCode::RateLimited };
+                    let code = if self.rng.random_bool(0.5) {
+                        ErrorCode::Internal
+                    } else {
+                        ErrorCode::RateLimited
+                    };
                     self.server.refuse(self.now, code, None)
                 } else {
                     self.server.handle(self.now, &req)
@@ -315,7 +408,11 @@ impl Sim {
             self.deliver(msg, false);
         }
         for round in 0.. {
-            assert!(round < 20, "seed {}: no quiescence after {round} rounds", self.seed);
+            assert!(
+                round < 20,
+                "seed {}: no quiescence after {round} rounds",
+                self.seed
+            );
             self.now += 60_000;
             let seq_before = self.server.seq;
             for c in 0..self.clients.len() {
@@ -325,13 +422,19 @@ impl Sim {
                 self.clients[c].engine.sync_now(local);
                 for _ in 0..10_000 {
                     let local = self.clients[c].local(self.now);
-                    let Some(req) = self.clients[c].engine.poll_request(local) else { break };
+                    let Some(req) = self.clients[c].engine.poll_request(local) else {
+                        break;
+                    };
                     let reply = self.server.handle(self.now, &req);
-                    self.clients[c].engine.handle_response(local, req.id(), reply);
+                    self.clients[c]
+                        .engine
+                        .handle_response(local, req.id(), reply);
                     self.drain(c);
                 }
             }
-            if self.server.seq == seq_before && self.clients.iter().all(|c| c.engine.pending_len() == 0) {
+            if self.server.seq == seq_before
+                && self.clients.iter().all(|c| c.engine.pending_len() == 0)
+            {
                 break;
             }
         }
@@ -340,20 +443,38 @@ impl Sim {
     fn check(&self, seed: u64) {
         let truth = self.server.records();
         for (i, c) in self.clients.iter().enumerate() {
-            assert_eq!(c.store, truth, "seed {seed}: client {i} differs from the server");
-            assert_eq!(c.engine.pending_len(), 0, "seed {seed}: client {i} kept pending changes");
+            assert_eq!(
+                c.store, truth,
+                "seed {seed}: client {i} differs from the server"
+            );
+            assert_eq!(
+                c.engine.pending_len(),
+                0,
+                "seed {seed}: client {i} kept pending changes"
+            );
         }
         for (key, value, stamps) in &self.oracle.writes {
             let last = *stamps.last().expect("stamped");
-            let (won_value, won_hlc, _) = self.server.rows.get(key).unwrap_or_else(|| panic!("seed {seed}: write to {key:?} lost"));
+            let (won_value, won_hlc, _) = self
+                .server
+                .rows
+                .get(key)
+                .unwrap_or_else(|| panic!("seed {seed}: write to {key:?} lost"));
             assert!(
                 *won_hlc > last || (*won_hlc == last && won_value == value),
                 "seed {seed}: write {value} @ {last} to {key:?} lost to {won_value} @ {won_hlc}"
             );
         }
         for (key, (value, hlc, _)) in &self.server.rows {
-            let issued = self.oracle.writes.iter().any(|(k, v, s)| k == key && v == value && s.contains(hlc));
-            assert!(issued, "seed {seed}: the server holds {value} @ {hlc} for {key:?}, which nobody wrote");
+            let issued = self
+                .oracle
+                .writes
+                .iter()
+                .any(|(k, v, s)| k == key && v == value && s.contains(hlc));
+            assert!(
+                issued,
+                "seed {seed}: the server holds {value} @ {hlc} for {key:?}, which nobody wrote"
+            );
         }
     }
 }
@@ -370,7 +491,10 @@ fn run(seed: u64) -> Stats {
 }
 
 fn schedules() -> u64 {
-    std::env::var("SIM_SCHEDULES").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000)
+    std::env::var("SIM_SCHEDULES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000)
 }
 
 /// Runs one quarter of the seeds (four tests share the 10,000 schedules so that the
@@ -392,10 +516,20 @@ fn run_quarter(quarter: u64) {
         total.duplicated += s.duplicated;
         total.failures += s.failures;
     }
-    eprintln!("sim quarter {quarter}: {} schedules, {total:?}", n.div_ceil(4));
+    eprintln!(
+        "sim quarter {quarter}: {} schedules, {total:?}",
+        n.div_ceil(4)
+    );
     if n >= 400 {
         // The schedules must actually exercise the hard paths.
-        assert!(total.conflicts > 0 && total.restamps > 0 && total.dropped > 0 && total.duplicated > 0 && total.failures > 0, "{total:?}");
+        assert!(
+            total.conflicts > 0
+                && total.restamps > 0
+                && total.dropped > 0
+                && total.duplicated > 0
+                && total.failures > 0,
+            "{total:?}"
+        );
     }
 }
 

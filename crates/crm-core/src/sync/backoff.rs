@@ -15,7 +15,12 @@ pub struct Backoff {
 impl Backoff {
     /// A backoff with no failures yet.
     pub fn new(base_ms: u64, max_ms: u64, seed: u64) -> Self {
-        Backoff { base_ms: base_ms.max(1), max_ms: max_ms.max(base_ms.max(1)), failures: 0, state: seed }
+        Backoff {
+            base_ms: base_ms.max(1),
+            max_ms: max_ms.max(base_ms.max(1)),
+            failures: 0,
+            state: seed,
+        }
     }
 
     /// Consecutive failures so far.

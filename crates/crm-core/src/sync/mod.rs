@@ -28,7 +28,7 @@ use crate::{
 };
 
 pub use backoff::Backoff;
-pub use types::{Event, Phase, Pending, Reply, Request, RequestId, Restamp, Status, SyncConfig};
+pub use types::{Event, Pending, Phase, Reply, Request, RequestId, Restamp, Status, SyncConfig};
 
 use outbox::Outbox;
 
@@ -82,8 +82,17 @@ impl SyncEngine {
     /// An engine resuming from stored state: the clock, the cursor of the last pull
     /// (`None` = never pulled) and the outbox in any order. It starts online with a
     /// sync due at once; call `handle_online(now, false)` first if offline.
-    pub fn new(config: SyncConfig, clock: Clock, cursor: Option<String>, outbox: Vec<Pending>) -> Self {
-        let backoff = Backoff::new(config.backoff_base_ms, config.backoff_max_ms, config.jitter_seed);
+    pub fn new(
+        config: SyncConfig,
+        clock: Clock,
+        cursor: Option<String>,
+        outbox: Vec<Pending>,
+    ) -> Self {
+        let backoff = Backoff::new(
+            config.backoff_base_ms,
+            config.backoff_max_ms,
+            config.jitter_seed,
+        );
         let floor = clock.last;
         SyncEngine {
             batch_limit: config.max_batch.max(1),
@@ -160,11 +169,25 @@ impl SyncEngine {
     /// them to the outbox and returns them; the driver writes them in the same storage
     /// transaction as the record (merging each with `merge::apply_field`). Schedules
     /// a sync after the debounce delay.
-    pub fn handle_local_edit(&mut self, now: u64, entity: Entity, id: Uuid, fields: Vec<(String, Value)>) -> Vec<Pending> {
+    pub fn handle_local_edit(
+        &mut self,
+        now: u64,
+        entity: Entity,
+        id: Uuid,
+        fields: Vec<(String, Value)>,
+    ) -> Vec<Pending> {
         let hlc = self.clock.tick(now);
         let added = fields
             .into_iter()
-            .map(|(field, value)| self.outbox.push(Change { entity, id, field, value, hlc }))
+            .map(|(field, value)| {
+                self.outbox.push(Change {
+                    entity,
+                    id,
+                    field,
+                    value,
+                    hlc,
+                })
+            })
             .collect();
         if self.stage.is_none() && self.retry_at.is_none() {
             let soon = now.saturating_add(self.config.debounce_ms);
@@ -231,7 +254,11 @@ impl SyncEngine {
 
     /// The next request to send, if one is due at `now`. At most one is in flight.
     pub fn poll_request(&mut self, now: u64) -> Option<Request> {
-        if !self.online || self.stopped || self.in_flight.is_some() || self.due.is_none_or(|d| now < d) {
+        if !self.online
+            || self.stopped
+            || self.in_flight.is_some()
+            || self.due.is_none_or(|d| now < d)
+        {
             return None;
         }
         self.due = None;
@@ -240,7 +267,11 @@ impl SyncEngine {
             self.pulled = 0;
             Stage::Push
         });
-        let stage = if stage == Stage::Push && self.outbox.is_empty() { Stage::Pull } else { stage };
+        let stage = if stage == Stage::Push && self.outbox.is_empty() {
+            Stage::Pull
+        } else {
+            stage
+        };
         self.stage = Some(stage);
         let id = self.next_id;
         self.next_id += 1;
@@ -248,12 +279,28 @@ impl SyncEngine {
         match stage {
             Stage::Push => {
                 let batch = self.outbox.head(self.batch_limit);
-                self.in_flight = Some(InFlight { id, deadline, batch: Some(batch.iter().map(|p| p.seq).collect()) });
-                Some(Request::Push { id, body: PushRequest { changes: batch.into_iter().map(|p| p.change).collect() } })
+                self.in_flight = Some(InFlight {
+                    id,
+                    deadline,
+                    batch: Some(batch.iter().map(|p| p.seq).collect()),
+                });
+                Some(Request::Push {
+                    id,
+                    body: PushRequest {
+                        changes: batch.into_iter().map(|p| p.change).collect(),
+                    },
+                })
             }
             Stage::Pull => {
-                self.in_flight = Some(InFlight { id, deadline, batch: None });
-                let query = PullQuery { since: self.cursor.clone(), limit: Some(self.config.pull_limit) };
+                self.in_flight = Some(InFlight {
+                    id,
+                    deadline,
+                    batch: None,
+                });
+                let query = PullQuery {
+                    since: self.cursor.clone(),
+                    limit: Some(self.config.pull_limit),
+                };
                 Some(Request::Pull { id, query })
             }
         }
@@ -309,8 +356,14 @@ impl SyncEngine {
         }
         self.pulled += resp.changes.len() as u64;
         self.cursor = Some(resp.cursor.clone());
-        self.events.push_back(Event::Apply { changes: resp.changes, cursor: resp.cursor });
-        self.events.push_back(Event::Progress { pulled: self.pulled, more: resp.more });
+        self.events.push_back(Event::Apply {
+            changes: resp.changes,
+            cursor: resp.cursor,
+        });
+        self.events.push_back(Event::Progress {
+            pulled: self.pulled,
+            more: resp.more,
+        });
         self.succeeded(now);
         if !resp.more {
             self.stage = None;
@@ -324,14 +377,25 @@ impl SyncEngine {
         }
     }
 
-    fn refused(&mut self, now: u64, code: ErrorCode, message: String, index: Option<usize>, batch: Option<&[u64]>) {
+    fn refused(
+        &mut self,
+        now: u64,
+        code: ErrorCode,
+        message: String,
+        index: Option<usize>,
+        batch: Option<&[u64]>,
+    ) {
         match (code, batch) {
             (ErrorCode::Unauthorized, _) => {
                 self.stopped = true;
                 self.stage = None;
                 self.due = None;
                 self.last_error = Some(code);
-                self.events.push_back(Event::Failed { code: Some(code), message, retry_at: None });
+                self.events.push_back(Event::Failed {
+                    code: Some(code),
+                    message,
+                    retry_at: None,
+                });
             }
             (ErrorCode::ClockSkew, Some(_)) => {
                 let restamped = self.outbox.restamp(&mut self.clock, now, self.floor);
@@ -345,7 +409,9 @@ impl SyncEngine {
                     self.fail(now, Some(code), message);
                 }
             }
-            (ErrorCode::InvalidChange | ErrorCode::Forbidden, Some(batch)) if index.is_some_and(|i| i < batch.len()) => {
+            (ErrorCode::InvalidChange | ErrorCode::Forbidden, Some(batch))
+                if index.is_some_and(|i| i < batch.len()) =>
+            {
                 self.reject(batch[index.unwrap_or_default()], code, message);
                 self.due = Some(now);
             }
@@ -365,7 +431,11 @@ impl SyncEngine {
     fn reject(&mut self, seq: u64, code: ErrorCode, message: String) {
         if let Some(change) = self.outbox.get(seq).map(|p| p.change.clone()) {
             self.outbox.remove(&[seq], false);
-            self.events.push_back(Event::Rejected { change, code, message });
+            self.events.push_back(Event::Rejected {
+                change,
+                code,
+                message,
+            });
             self.events.push_back(Event::OutboxRemoved(vec![seq]));
         }
     }
@@ -376,7 +446,11 @@ impl SyncEngine {
         self.retry_at = Some(retry_at);
         self.due = Some(retry_at);
         self.last_error = code.or(self.last_error);
-        self.events.push_back(Event::Failed { code, message, retry_at: Some(retry_at) });
+        self.events.push_back(Event::Failed {
+            code,
+            message,
+            retry_at: Some(retry_at),
+        });
     }
 }
 

@@ -34,7 +34,11 @@ impl Outbox {
     pub fn new(mut pending: Vec<Pending>) -> Self {
         pending.sort_by_key(|p| p.seq);
         let next_seq = pending.last().map_or(1, |p| p.seq + 1);
-        Outbox { pending: pending.into(), next_seq, unconfirmed: BTreeMap::new() }
+        Outbox {
+            pending: pending.into(),
+            next_seq,
+            unconfirmed: BTreeMap::new(),
+        }
     }
 
     pub fn entries(&self) -> &VecDeque<Pending> {
@@ -51,7 +55,10 @@ impl Outbox {
 
     /// Appends a new local change with the next sequence number.
     pub fn push(&mut self, change: Change) -> Pending {
-        let p = Pending { seq: self.next_seq, change };
+        let p = Pending {
+            seq: self.next_seq,
+            change,
+        };
         self.next_seq += 1;
         self.pending.push_back(p.clone());
         p
@@ -134,7 +141,9 @@ impl Outbox {
             if let Some(pushed) = self.unconfirmed.get(&k) {
                 if pushed.hlc <= winner.hlc {
                     let pushed = self.unconfirmed.remove(&k).expect("present");
-                    if pushed.hlc < winner.hlc && latest_lost.as_ref().is_none_or(|l| l.hlc < pushed.hlc) {
+                    if pushed.hlc < winner.hlc
+                        && latest_lost.as_ref().is_none_or(|l| l.hlc < pushed.hlc)
+                    {
                         latest_lost = Some(pushed);
                     }
                 }
@@ -157,23 +166,46 @@ impl Outbox {
     /// and after the entries left alone, so local order and causality hold.
     pub fn restamp(&mut self, clock: &mut Clock, now: u64, floor: Hlc) -> Vec<Restamp> {
         clock.rewind_to_corrected(now);
-        let corrected = (now as i64).saturating_add(clock.offset_ms).clamp(0, MAX_WALL_MS as i64) as u64;
-        let Some(first) = self.pending.iter().position(|p| p.change.hlc.wall_ms > corrected) else {
+        let corrected = (now as i64)
+            .saturating_add(clock.offset_ms)
+            .clamp(0, MAX_WALL_MS as i64) as u64;
+        let Some(first) = self
+            .pending
+            .iter()
+            .position(|p| p.change.hlc.wall_ms > corrected)
+        else {
             return Vec::new();
         };
-        let keep_floor = self.pending.iter().take(first).map(|p| p.change.hlc).max().unwrap_or_default().max(floor);
+        let keep_floor = self
+            .pending
+            .iter()
+            .take(first)
+            .map(|p| p.change.hlc)
+            .max()
+            .unwrap_or_default()
+            .max(floor);
         if keep_floor >= clock.last {
             clock.receive(keep_floor, now);
         }
-        let olds: BTreeSet<Hlc> = self.pending.iter().skip(first).map(|p| p.change.hlc).collect();
-        let new_of: BTreeMap<Hlc, Hlc> = olds.into_iter().map(|old| (old, clock.tick(now))).collect();
+        let olds: BTreeSet<Hlc> = self
+            .pending
+            .iter()
+            .skip(first)
+            .map(|p| p.change.hlc)
+            .collect();
+        let new_of: BTreeMap<Hlc, Hlc> =
+            olds.into_iter().map(|old| (old, clock.tick(now))).collect();
         self.pending
             .iter_mut()
             .skip(first)
             .map(|p| {
                 let old = p.change.hlc;
                 p.change.hlc = new_of[&old];
-                Restamp { seq: p.seq, old, change: p.change.clone() }
+                Restamp {
+                    seq: p.seq,
+                    old,
+                    change: p.change.clone(),
+                }
             })
             .collect()
     }

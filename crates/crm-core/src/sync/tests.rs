@@ -10,7 +10,11 @@ const T0: u64 = 1_764_500_000_000;
 const SERVER_NODE: u64 = 0x5e;
 
 fn engine() -> SyncEngine {
-    let config = SyncConfig { max_batch: 3, pull_limit: 2, ..SyncConfig::default() };
+    let config = SyncConfig {
+        max_batch: 3,
+        pull_limit: 2,
+        ..SyncConfig::default()
+    };
     let mut e = SyncEngine::new(config, Clock::new(1), None, Vec::new());
     // Settle the initial sync with an empty server.
     let req = e.poll_request(T0).expect("initial pull");
@@ -24,7 +28,12 @@ fn id(n: u128) -> Uuid {
 }
 
 fn edit(e: &mut SyncEngine, now: u64, record: u128, field: &str, value: Value) -> Vec<Pending> {
-    e.handle_local_edit(now, Entity::Customer, id(record), vec![(field.into(), value)])
+    e.handle_local_edit(
+        now,
+        Entity::Customer,
+        id(record),
+        vec![(field.into(), value)],
+    )
 }
 
 fn drain(e: &mut SyncEngine) -> Vec<Event> {
@@ -32,27 +41,54 @@ fn drain(e: &mut SyncEngine) -> Vec<Event> {
 }
 
 fn server(wall: u64) -> Hlc {
-    Hlc { wall_ms: wall, counter: 0, node: SERVER_NODE }
+    Hlc {
+        wall_ms: wall,
+        counter: 0,
+        node: SERVER_NODE,
+    }
 }
 
 fn pushed(wall: u64) -> Reply {
-    Reply::Pushed(PushResponse { applied: 1, ignored: 0, cursor: "1".into(), server_hlc: server(wall) })
+    Reply::Pushed(PushResponse {
+        applied: 1,
+        ignored: 0,
+        cursor: "1".into(),
+        server_hlc: server(wall),
+    })
 }
 
 fn pulled(changes: Vec<Change>, cursor: &str, more: bool, wall: u64) -> Reply {
-    Reply::Pulled(PullResponse { changes, cursor: cursor.into(), more, server_hlc: server(wall) })
+    Reply::Pulled(PullResponse {
+        changes,
+        cursor: cursor.into(),
+        more,
+        server_hlc: server(wall),
+    })
 }
 
 fn refused(code: ErrorCode, index: Option<usize>, wall: u64) -> Reply {
     let body = ErrorResponse {
-        error: ErrorBody { code, message: code.as_str().into(), index },
+        error: ErrorBody {
+            code,
+            message: code.as_str().into(),
+            index,
+        },
         server_hlc: Some(server(wall)),
     };
-    Reply::Refused { status: code.http_status(), body: Some(body) }
+    Reply::Refused {
+        status: code.http_status(),
+        body: Some(body),
+    }
 }
 
 fn remote(record: u128, field: &str, value: Value, hlc: Hlc) -> Change {
-    Change { entity: Entity::Customer, id: id(record), field: field.into(), value, hlc }
+    Change {
+        entity: Entity::Customer,
+        id: id(record),
+        field: field.into(),
+        value,
+        hlc,
+    }
 }
 
 #[track_caller]
@@ -93,7 +129,10 @@ fn a_sync_pushes_then_pulls_then_waits_for_the_interval() {
     let pull = expect_pull(&mut e, T0 + 1_020, Some("0"));
     e.handle_response(T0 + 1_030, pull, pulled(vec![], "1", false, T0 + 1_030));
     let events = drain(&mut e);
-    assert!(events.contains(&Event::Synced { at: T0 + 1_030 }), "{events:?}");
+    assert!(
+        events.contains(&Event::Synced { at: T0 + 1_030 }),
+        "{events:?}"
+    );
     assert_eq!(e.status().phase, Phase::Idle);
     assert_eq!(e.cursor(), Some("1"));
     assert_eq!(e.poll_timeout(), Some(T0 + 31_030));
@@ -116,8 +155,14 @@ fn pushes_oldest_first_in_batches_and_pulls_every_page() {
     let page2 = expect_pull(&mut e, now, Some("7"));
     e.handle_response(now, page2, pulled(vec![], "9", false, now));
     let events = drain(&mut e);
-    assert!(events.contains(&Event::Apply { changes: vec![r], cursor: "7".into() }));
-    assert!(events.contains(&Event::Progress { pulled: 1, more: true }));
+    assert!(events.contains(&Event::Apply {
+        changes: vec![r],
+        cursor: "7".into()
+    }));
+    assert!(events.contains(&Event::Progress {
+        pulled: 1,
+        more: true
+    }));
     assert!(events.contains(&Event::Synced { at: now }));
 }
 
@@ -132,12 +177,40 @@ fn a_pending_edit_beaten_by_a_pull_goes_to_the_conflict_log() {
     drain(&mut e);
     e.sync_now(T0 + 300);
     let push = expect_push(&mut e, T0 + 300, &["phone"]);
-    e.handle_response(T0 + 300, push, Reply::Pushed(PushResponse { applied: 0, ignored: 1, cursor: "3".into(), server_hlc: server(T0 + 300) }));
+    e.handle_response(
+        T0 + 300,
+        push,
+        Reply::Pushed(PushResponse {
+            applied: 0,
+            ignored: 1,
+            cursor: "3".into(),
+            server_hlc: server(T0 + 300),
+        }),
+    );
     let pull = expect_pull(&mut e, T0 + 300, Some("0"));
-    let theirs = remote(1, "phone", json!("222"), Hlc { wall_ms: T0 + 150, counter: 0, node: 9 });
-    e.handle_response(T0 + 300, pull, pulled(vec![theirs.clone()], "3", false, T0 + 300));
+    let theirs = remote(
+        1,
+        "phone",
+        json!("222"),
+        Hlc {
+            wall_ms: T0 + 150,
+            counter: 0,
+            node: 9,
+        },
+    );
+    e.handle_response(
+        T0 + 300,
+        pull,
+        pulled(vec![theirs.clone()], "3", false, T0 + 300),
+    );
     let events = drain(&mut e);
-    assert!(events.contains(&Event::ConflictLost { local: mine[0].change.clone(), winner: theirs }), "{events:?}");
+    assert!(
+        events.contains(&Event::ConflictLost {
+            local: mine[0].change.clone(),
+            winner: theirs
+        }),
+        "{events:?}"
+    );
 }
 
 #[test]
@@ -153,12 +226,29 @@ fn an_unpushed_edit_beaten_by_a_pull_leaves_the_outbox() {
     e.stage = Some(Stage::Pull); // as if the push had gone through and a pull follows
     e.due = Some(T0 + 200);
     let pull = expect_pull(&mut e, T0 + 200, Some("0"));
-    let theirs = remote(1, "phone", json!("222"), Hlc { wall_ms: T0 + 150, counter: 0, node: 9 });
+    let theirs = remote(
+        1,
+        "phone",
+        json!("222"),
+        Hlc {
+            wall_ms: T0 + 150,
+            counter: 0,
+            node: 9,
+        },
+    );
     e.handle_response(T0 + 200, pull, pulled(vec![theirs], "3", true, T0 + 200));
     let events = drain(&mut e);
-    assert!(matches!(events[0], Event::OutboxRemoved(ref s) if s == &vec![1]), "{events:?}");
+    assert!(
+        matches!(events[0], Event::OutboxRemoved(ref s) if s == &vec![1]),
+        "{events:?}"
+    );
     assert!(matches!(events[1], Event::ConflictLost { .. }));
-    assert_eq!(e.outbox().map(|p| p.change.field.as_str()).collect::<Vec<_>>(), ["email"]);
+    assert_eq!(
+        e.outbox()
+            .map(|p| p.change.field.as_str())
+            .collect::<Vec<_>>(),
+        ["email"]
+    );
 }
 
 #[test]
@@ -168,12 +258,21 @@ fn clock_skew_restamps_with_the_corrected_clock_and_retries_at_once() {
     // This client's clock runs an hour fast.
     let before = edit(&mut e, T0 + hour, 1, "email", json!("a@x"));
     let push = expect_push(&mut e, T0 + hour + 1_000, &["email"]);
-    e.handle_response(T0 + hour + 1_000, push, refused(ErrorCode::ClockSkew, Some(0), T0 + 1_000));
+    e.handle_response(
+        T0 + hour + 1_000,
+        push,
+        refused(ErrorCode::ClockSkew, Some(0), T0 + 1_000),
+    );
     let events = drain(&mut e);
-    let Some(Event::Restamped(r)) = events.first() else { panic!("{events:?}") };
+    let Some(Event::Restamped(r)) = events.first() else {
+        panic!("{events:?}")
+    };
     assert_eq!((r[0].seq, r[0].old), (before[0].seq, before[0].change.hlc));
     assert!(r[0].change.hlc.wall_ms <= T0 + 1_000, "{}", r[0].change.hlc);
-    assert!(r[0].change.hlc > server(T0 + 1_000), "after the server clock it saw");
+    assert!(
+        r[0].change.hlc > server(T0 + 1_000),
+        "after the server clock it saw"
+    );
     let retry = expect_push(&mut e, T0 + hour + 1_000, &["email"]);
     e.handle_response(T0 + hour + 1_001, retry, pushed(T0 + 1_001));
     // New edits are stamped with the corrected clock too.
@@ -212,7 +311,12 @@ fn failures_back_off_exponentially_and_never_lose_the_outbox() {
             now += 30_000;
         }
         let events = drain(&mut e);
-        let Some(Event::Failed { retry_at: Some(at), .. }) = events.last() else { panic!("{events:?}") };
+        let Some(Event::Failed {
+            retry_at: Some(at), ..
+        }) = events.last()
+        else {
+            panic!("{events:?}")
+        };
         delays.push(at - now);
         assert_eq!(e.poll_request(at - 1), None);
         now = *at;
@@ -249,9 +353,15 @@ fn an_invalid_change_is_rejected_alone_and_the_rest_retried() {
     edit(&mut e, T0, 1, "a", json!(1));
     edit(&mut e, T0, 1, "b", json!(2));
     let push = expect_push(&mut e, T0 + 1_000, &["a", "b"]);
-    e.handle_response(T0 + 1_000, push, refused(ErrorCode::InvalidChange, Some(1), T0 + 1_000));
+    e.handle_response(
+        T0 + 1_000,
+        push,
+        refused(ErrorCode::InvalidChange, Some(1), T0 + 1_000),
+    );
     let events = drain(&mut e);
-    assert!(matches!(&events[0], Event::Rejected { change, code: ErrorCode::InvalidChange, .. } if change.field == "b"));
+    assert!(
+        matches!(&events[0], Event::Rejected { change, code: ErrorCode::InvalidChange, .. } if change.field == "b")
+    );
     assert_eq!(events[1], Event::OutboxRemoved(vec![2]));
     expect_push(&mut e, T0 + 1_000, &["a"]);
 }
@@ -263,10 +373,24 @@ fn too_large_halves_the_batch() {
         edit(&mut e, T0, 1, f, json!(1));
     }
     let push = expect_push(&mut e, T0 + 1_000, &["a", "b", "c"]);
-    e.handle_response(T0 + 1_000, push, refused(ErrorCode::TooLarge, None, T0 + 1_000));
+    e.handle_response(
+        T0 + 1_000,
+        push,
+        refused(ErrorCode::TooLarge, None, T0 + 1_000),
+    );
     let push = expect_push(&mut e, T0 + 1_000, &["a"]);
-    e.handle_response(T0 + 1_000, push, refused(ErrorCode::TooLarge, None, T0 + 1_000));
-    assert!(matches!(&drain(&mut e)[0], Event::Rejected { code: ErrorCode::TooLarge, .. }));
+    e.handle_response(
+        T0 + 1_000,
+        push,
+        refused(ErrorCode::TooLarge, None, T0 + 1_000),
+    );
+    assert!(matches!(
+        &drain(&mut e)[0],
+        Event::Rejected {
+            code: ErrorCode::TooLarge,
+            ..
+        }
+    ));
     expect_push(&mut e, T0 + 1_000, &["b"]);
 }
 
@@ -275,7 +399,14 @@ fn unauthorized_stops_until_sync_now() {
     let mut e = engine();
     edit(&mut e, T0, 1, "a", json!(1));
     let push = expect_push(&mut e, T0 + 1_000, &["a"]);
-    e.handle_response(T0 + 1_000, push, Reply::Refused { status: 401, body: None });
+    e.handle_response(
+        T0 + 1_000,
+        push,
+        Reply::Refused {
+            status: 401,
+            body: None,
+        },
+    );
     assert_eq!(e.status().phase, Phase::NeedsSignIn);
     assert_eq!(e.poll_timeout(), None);
     assert_eq!(e.poll_request(T0 + 1_000_000), None);
@@ -298,10 +429,39 @@ fn offline_sends_nothing_and_online_syncs_at_once() {
 #[test]
 fn resumes_from_a_stored_outbox_with_fresh_sequence_numbers() {
     let stored = vec![
-        Pending { seq: 9, change: remote(1, "b", json!(2), Hlc { wall_ms: T0, counter: 1, node: 1 }) },
-        Pending { seq: 4, change: remote(1, "a", json!(1), Hlc { wall_ms: T0, counter: 0, node: 1 }) },
+        Pending {
+            seq: 9,
+            change: remote(
+                1,
+                "b",
+                json!(2),
+                Hlc {
+                    wall_ms: T0,
+                    counter: 1,
+                    node: 1,
+                },
+            ),
+        },
+        Pending {
+            seq: 4,
+            change: remote(
+                1,
+                "a",
+                json!(1),
+                Hlc {
+                    wall_ms: T0,
+                    counter: 0,
+                    node: 1,
+                },
+            ),
+        },
     ];
-    let mut e = SyncEngine::new(SyncConfig::default(), Clock::new(1), Some("5".into()), stored);
+    let mut e = SyncEngine::new(
+        SyncConfig::default(),
+        Clock::new(1),
+        Some("5".into()),
+        stored,
+    );
     assert_eq!(e.outbox().map(|p| p.seq).collect::<Vec<_>>(), [4, 9]);
     assert_eq!(edit(&mut e, T0, 1, "c", json!(3))[0].seq, 10);
     expect_push(&mut e, T0, &["a", "b", "c"]);

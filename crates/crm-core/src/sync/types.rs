@@ -4,7 +4,10 @@
 use crate::{
     change::{Change, Entity},
     hlc::Hlc,
-    wire::{ErrorCode, ErrorResponse, PullQuery, PullResponse, PushRequest, PushResponse, API_PREFIX, MAX_BATCH, MAX_PULL_LIMIT},
+    wire::{
+        ErrorCode, ErrorResponse, PullQuery, PullResponse, PushRequest, PushResponse, API_PREFIX,
+        MAX_BATCH, MAX_PULL_LIMIT,
+    },
 };
 
 /// Identifies one request so a late or duplicated reply to an abandoned one is ignored.

@@ -1,0 +1,144 @@
+//! Push and pull: the LWW merge of a validated batch into the `fields` table in one
+//! transaction, and pages of current winners by sequence number.
+
+use std::collections::HashSet;
+
+use crm_core::{
+    change::Entity,
+    merge::{decide, Decision},
+    wire::ValidChange,
+};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde_json::Value;
+
+use super::{Db, DbError};
+
+/// What a push did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushOutcome {
+    /// Changes that became the stored value.
+    pub applied: u64,
+    /// Changes that lost or repeated a stored one.
+    pub ignored: u64,
+    /// The server's sequence number after the push.
+    pub seq: u64,
+}
+
+/// One stored winner as pulled: text columns as stored, `value` is JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PulledRow {
+    /// Entity name (`customer`, …).
+    pub entity: String,
+    /// Record id (UUID).
+    pub id: String,
+    /// Field name.
+    pub field: String,
+    /// The value as compact JSON text.
+    pub value: String,
+    /// The winner's HLC in wire form.
+    pub hlc: String,
+}
+
+/// One page of a pull.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullPage {
+    /// Winners in sequence order.
+    pub rows: Vec<PulledRow>,
+    /// Sequence number to pull after next time.
+    pub cursor: u64,
+    /// More rows follow.
+    pub more: bool,
+}
+
+fn entity_name(entity: Entity) -> String {
+    match serde_json::to_value(entity) {
+        Ok(Value::String(s)) => s,
+        _ => format!("{entity:?}").to_lowercase(),
+    }
+}
+
+impl Db {
+    /// Merges a validated batch for one organisation, all or nothing: a change to a
+    /// record owned by another organisation refuses the whole batch. A change wins when
+    /// the LWW rule (`crm_core::merge::decide`) says so; each winner gets the next
+    /// sequence number. Returns once the commit is on disk.
+    pub fn push(&self, org_id: i64, batch: &[ValidChange]) -> Result<PushOutcome, DbError> {
+        self.write(|conn, seq| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut next = *seq;
+            let (mut applied, mut ignored) = (0, 0);
+            {
+                let mut owner = tx.prepare_cached("SELECT org_id FROM records WHERE entity = ?1 AND id = ?2")?;
+                let mut own = tx.prepare_cached("INSERT INTO records (entity, id, org_id) VALUES (?1, ?2, ?3)")?;
+                let mut current = tx.prepare_cached("SELECT hlc, value FROM fields WHERE entity = ?1 AND id = ?2 AND field = ?3")?;
+                let mut upsert = tx.prepare_cached(
+                    "INSERT INTO fields (entity, id, field, org_id, value, hlc, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (entity, id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, seq = excluded.seq",
+                )?;
+                let mut checked = HashSet::new();
+                for (index, vc) in batch.iter().enumerate() {
+                    let c = &vc.change;
+                    let entity = entity_name(c.entity);
+                    let id = c.id.to_string();
+                    if checked.insert((c.entity, c.id)) {
+                        match owner.query_row(params![entity, id], |r| r.get::<_, i64>(0)).optional()? {
+                            Some(o) if o != org_id => return Err(DbError::Forbidden { index }),
+                            Some(_) => {}
+                            None => {
+                                own.execute(params![entity, id, org_id])?;
+                            }
+                        }
+                    }
+                    let hlc = c.hlc.to_string();
+                    let stored = current
+                        .query_row(params![entity, id, c.field], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                        .optional()?;
+                    // The wire form sorts in clock order, so only equal HLCs need the values.
+                    let wins = match stored {
+                        None => true,
+                        Some((h, _)) if h != hlc => hlc > h,
+                        Some((_, v)) => {
+                            let v: Value = serde_json::from_str(&v).unwrap_or(Value::Null);
+                            decide(Some((&v, c.hlc)), (&c.value, c.hlc)) == Decision::Replace
+                        }
+                    };
+                    if wins {
+                        next += 1;
+                        upsert.execute(params![entity, id, c.field, org_id, vc.value_json, hlc, next as i64])?;
+                        applied += 1;
+                    } else {
+                        ignored += 1;
+                    }
+                }
+            }
+            tx.commit()?;
+            *seq = next;
+            Ok(PushOutcome { applied, ignored, seq: next })
+        })
+    }
+
+    /// Up to `limit` current winners of one organisation whose winner changed after
+    /// `since`, in sequence order.
+    pub fn pull(&self, org_id: i64, since: u64, limit: u32) -> Result<PullPage, DbError> {
+        self.read(|conn| {
+            let mut q = conn.prepare_cached(
+                "SELECT entity, id, field, value, hlc, seq FROM fields WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let mut last = since;
+            let mut rows = q
+                .query_map(params![org_id, since as i64, limit as i64 + 1], |r| {
+                    Ok((
+                        PulledRow { entity: r.get(0)?, id: r.get(1)?, field: r.get(2)?, value: r.get(3)?, hlc: r.get(4)? },
+                        r.get::<_, i64>(5)? as u64,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let more = rows.len() > limit as usize;
+            rows.truncate(limit as usize);
+            if let Some((_, s)) = rows.last() {
+                last = *s;
+            }
+            Ok(PullPage { rows: rows.into_iter().map(|(row, _)| row).collect(), cursor: last, more })
+        })
+    }
+}

@@ -1,0 +1,59 @@
+//! Tables and their migrations, versioned with `PRAGMA user_version`.
+//!
+//! Every synced row carries its organisation: `records` says which organisation owns
+//! each record (a record id is never shared across organisations), `fields` holds the
+//! current LWW winner of each field with the sequence number assigned when the winner
+//! last changed (the pull cursor).
+
+use rusqlite::Connection;
+
+/// Migrations in order; `user_version` = how many have run.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE orgs (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    org_id        INTEGER NOT NULL REFERENCES orgs(id),
+    email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('rep', 'manager', 'admin')),
+    team          TEXT
+);
+CREATE TABLE tokens (
+    hash       BLOB PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE records (
+    entity TEXT NOT NULL,
+    id     TEXT NOT NULL,
+    org_id INTEGER NOT NULL REFERENCES orgs(id),
+    PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
+CREATE TABLE fields (
+    entity TEXT NOT NULL,
+    id     TEXT NOT NULL,
+    field  TEXT NOT NULL,
+    org_id INTEGER NOT NULL,
+    value  TEXT NOT NULL,
+    hlc    TEXT NOT NULL,
+    seq    INTEGER NOT NULL,
+    PRIMARY KEY (entity, id, field)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX fields_by_org_seq ON fields (org_id, seq);
+"#];
+
+/// Brings the schema up to date.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
