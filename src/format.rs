@@ -29,8 +29,9 @@ pub fn datetime(at: NaiveDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
 
-    #[test]
+    #[wasm_bindgen_test]
     fn money_groups_thousands() {
         assert_eq!(money(128_050, "CNY"), "¥1,280.50");
         assert_eq!(money(7, "CNY"), "¥0.07");

@@ -10,6 +10,7 @@ pub mod hooks;
 pub mod i18n;
 pub mod routes;
 pub mod storage;
+pub mod sync;
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
@@ -25,6 +26,7 @@ use hooks::{
     use_customer::set_deleted,
     use_online::use_online,
     use_store::{provide_store, use_query, use_store, StoreStatus},
+    use_sync::{provide_sync, set_online, use_sync},
     use_toast::{provide_toast, use_toast, Toast, UndoAction},
 };
 use i18n::{use_texts, Locale, LocaleCtx};
@@ -38,6 +40,18 @@ use routes::{
 };
 
 const LOCALE_KEY: &str = "crm.locale";
+
+/// Wall-clock ms → local `HH:MM` (today) or `YYYY-MM-DD HH:MM`.
+fn format_time(ms: f64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(ms as i64).single() {
+        Some(at) if at.date_naive() == chrono::Local::now().date_naive() => {
+            at.format("%H:%M").to_string()
+        }
+        Some(at) => at.format("%Y-%m-%d %H:%M").to_string(),
+        None => String::new(),
+    }
+}
 
 fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -63,8 +77,11 @@ pub fn App() -> impl IntoView {
     });
     provide_store();
     provide_toast();
+    provide_sync();
+    let sync = use_sync();
 
     let online = use_online();
+    Effect::new(move |_| set_online(online.get()));
     let pending = use_query(
         || (),
         |store, ()| async move { store.pending_count().await },
@@ -74,7 +91,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <Header>
-                <SyncBadge online=online pending=pending last_sync=Signal::derive(|| None::<String>) />
+                <SyncBadge online=online pending=pending last_sync=Signal::derive(move || sync.last_sync.get().map(format_time)) />
             </Header>
             <StoreBanner />
             <main id="main" tabindex="-1">

@@ -4,6 +4,14 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use crm_app::storage::{Now, Store, StoreError};
 use crm_core::{demo::Size, CustomerDraft, InteractionDraft, InteractionKind, Problem};
+use std::cell::RefCell;
+
+use crm_app::storage::stamp::Stamped;
+use crm_core::{
+    change::Entity,
+    sync::{SyncConfig, SyncEngine},
+    Clock,
+};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -25,6 +33,41 @@ fn later(minutes: i64) -> Now {
         ms: local.and_utc().timestamp_millis() as u64,
         local,
     }
+}
+
+/// A stand-alone engine stamping this test's edits (the app uses its global one).
+struct Stamper(RefCell<SyncEngine>);
+
+impl Stamper {
+    fn new(node: u64) -> Self {
+        Stamper(RefCell::new(SyncEngine::new(
+            SyncConfig::default(),
+            Clock::new(node),
+            None,
+            Vec::new(),
+        )))
+    }
+    fn stamp(
+        &self,
+        entity: Entity,
+        id: uuid::Uuid,
+        fields: Vec<(String, serde_json::Value)>,
+    ) -> Stamped {
+        let mut e = self.0.borrow_mut();
+        let pending = e.handle_local_edit(now().ms, entity, id, fields);
+        Stamped {
+            pending,
+            clock: e.clock().clone(),
+        }
+    }
+}
+
+thread_local! {
+    static STAMPER: Stamper = Stamper::new(7);
+}
+
+fn stamp(entity: Entity, id: uuid::Uuid, fields: Vec<(String, serde_json::Value)>) -> Stamped {
+    STAMPER.with(|s| s.stamp(entity, id, fields))
 }
 
 async fn fresh() -> (Store, String) {
@@ -58,15 +101,16 @@ async fn create_edit_list_and_count() {
                 "+86 138 0013 8000",
             ),
             now(),
+            &stamp,
         )
         .await
         .unwrap();
     store
-        .save_customer(None, &draft("Anna Smith", "Hilton", "", ""), now())
+        .save_customer(None, &draft("Anna Smith", "Hilton", "", ""), now(), &stamp)
         .await
         .unwrap();
     store
-        .save_customer(None, &draft("Zhou Min", "", "", ""), now())
+        .save_customer(None, &draft("Zhou Min", "", "", ""), now(), &stamp)
         .await
         .unwrap();
     assert_eq!(store.customer_count().await.unwrap(), 3);
@@ -84,7 +128,7 @@ async fn create_edit_list_and_count() {
     let mut edit = li.customer.to_draft();
     edit.phone = "021-6288 1234".into();
     let edited = store
-        .save_customer(Some(li.customer.id), &edit, later(1))
+        .save_customer(Some(li.customer.id), &edit, later(1), &stamp)
         .await
         .unwrap();
     assert_eq!(edited.customer.phone, "021-6288 1234");
@@ -107,6 +151,7 @@ async fn search_by_name_company_email_and_phone() {
                 "+86 139 0000 1111",
             ),
             now(),
+            &stamp,
         )
         .await
         .unwrap();
@@ -120,6 +165,7 @@ async fn search_by_name_company_email_and_phone() {
                 "13800138000",
             ),
             now(),
+            &stamp,
         )
         .await
         .unwrap();
@@ -145,7 +191,12 @@ async fn search_by_name_company_email_and_phone() {
 async fn invalid_input_writes_nothing() {
     let (store, _) = fresh().await;
     let err = store
-        .save_customer(None, &draft("Li Wei", "", "li.wei@example", ""), now())
+        .save_customer(
+            None,
+            &draft("Li Wei", "", "li.wei@example", ""),
+            now(),
+            &stamp,
+        )
         .await
         .unwrap_err();
     match err {
@@ -164,7 +215,7 @@ async fn invalid_input_writes_nothing() {
 async fn every_edit_queues_one_outbox_entry_per_changed_field() {
     let (store, _) = fresh().await;
     let c = store
-        .save_customer(None, &draft("Li Wei", "", "", "13800138000"), now())
+        .save_customer(None, &draft("Li Wei", "", "", "13800138000"), now(), &stamp)
         .await
         .unwrap();
     let created = store.outbox().await.unwrap();
@@ -189,7 +240,7 @@ async fn every_edit_queues_one_outbox_entry_per_changed_field() {
     let mut edit = c.customer.to_draft();
     edit.email = "li.wei@example.com".into();
     store
-        .save_customer(Some(c.customer.id), &edit, later(1))
+        .save_customer(Some(c.customer.id), &edit, later(1), &stamp)
         .await
         .unwrap();
     let after = store.outbox().await.unwrap();
@@ -202,7 +253,7 @@ async fn every_edit_queues_one_outbox_entry_per_changed_field() {
     assert!(last.hlc > created[0].hlc);
 
     store
-        .save_customer(Some(c.customer.id), &edit, later(2))
+        .save_customer(Some(c.customer.id), &edit, later(2), &stamp)
         .await
         .unwrap();
     assert_eq!(
@@ -216,12 +267,12 @@ async fn every_edit_queues_one_outbox_entry_per_changed_field() {
 async fn delete_is_a_tombstone_that_can_be_undone() {
     let (store, _) = fresh().await;
     let c = store
-        .save_customer(None, &draft("Li Wei", "", "", ""), now())
+        .save_customer(None, &draft("Li Wei", "", "", ""), now(), &stamp)
         .await
         .unwrap();
     let id = c.customer.id;
     let deleted = store
-        .set_customer_deleted(id, true, later(1))
+        .set_customer_deleted(id, true, later(1), &stamp)
         .await
         .unwrap();
     assert!(deleted.customer.deleted);
@@ -238,7 +289,7 @@ async fn delete_is_a_tombstone_that_can_be_undone() {
     );
 
     store
-        .set_customer_deleted(id, false, later(2))
+        .set_customer_deleted(id, false, later(2), &stamp)
         .await
         .unwrap();
     assert_eq!(store.customer_count().await.unwrap(), 1);
@@ -249,7 +300,7 @@ async fn delete_is_a_tombstone_that_can_be_undone() {
 async fn logging_interactions_updates_timeline_aggregates_and_follow_ups() {
     let (store, _) = fresh().await;
     let c = store
-        .save_customer(None, &draft("Li Wei", "", "", ""), now())
+        .save_customer(None, &draft("Li Wei", "", "", ""), now(), &stamp)
         .await
         .unwrap();
     let id = c.customer.id;
@@ -263,6 +314,7 @@ async fn logging_interactions_updates_timeline_aggregates_and_follow_ups() {
                 ..Default::default()
             },
             now(),
+            &stamp,
         )
         .await
         .unwrap();
@@ -277,6 +329,7 @@ async fn logging_interactions_updates_timeline_aggregates_and_follow_ups() {
                 ..Default::default()
             },
             later(5),
+            &stamp,
         )
         .await
         .unwrap();
@@ -309,6 +362,7 @@ async fn logging_interactions_updates_timeline_aggregates_and_follow_ups() {
                 ..Default::default()
             },
             now(),
+            &stamp,
         )
         .await;
     assert!(matches!(bad, Err(StoreError::Invalid(_))));
@@ -323,6 +377,7 @@ async fn logging_interactions_updates_timeline_aggregates_and_follow_ups() {
                 ..Default::default()
             },
             now(),
+            &stamp,
         )
         .await;
     assert_eq!(missing.unwrap_err(), StoreError::NotFound);
@@ -332,7 +387,7 @@ async fn logging_interactions_updates_timeline_aggregates_and_follow_ups() {
 async fn data_survives_closing_and_reopening() {
     let (store, name) = fresh().await;
     let c = store
-        .save_customer(None, &draft("李伟", "", "", ""), now())
+        .save_customer(None, &draft("李伟", "", "", ""), now(), &stamp)
         .await
         .unwrap();
     store
@@ -345,6 +400,7 @@ async fn data_survives_closing_and_reopening() {
                 ..Default::default()
             },
             now(),
+            &stamp,
         )
         .await
         .unwrap();

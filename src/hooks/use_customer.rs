@@ -7,7 +7,10 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::use_store::{current_store, use_query, StoreCtx};
-use crate::storage::{records::CustomerRecord, Now, StoreError};
+use crate::{
+    storage::{records::CustomerRecord, Now, Store, StoreError},
+    sync::engine,
+};
 
 /// A customer page's data.
 pub struct CustomerView {
@@ -51,17 +54,30 @@ pub fn use_customer(id: Signal<Option<Uuid>>) -> CustomerView {
     }
 }
 
+/// After a write: refresh every query, or, when storage failed after the engine stamped
+/// the edit, rebuild the engine from storage so it forgets the unwritten changes.
+pub(crate) async fn after_write<T>(ctx: StoreCtx, store: &Store, result: &Result<T, StoreError>) {
+    match result {
+        Ok(_) => ctx.changed(),
+        Err(StoreError::Invalid(_) | StoreError::NotFound) => {}
+        Err(_) => {
+            let _ = engine::load(store).await;
+        }
+    }
+}
+
 /// Creates (`id` None) or edits a customer.
 pub async fn save_customer(
     ctx: StoreCtx,
     id: Option<Uuid>,
     draft: CustomerDraft,
 ) -> Result<CustomerRecord, StoreError> {
-    let record = current_store()?
-        .save_customer(id, &draft, Now::read())
-        .await?;
-    ctx.changed();
-    Ok(record)
+    let store = current_store()?;
+    let result = store
+        .save_customer(id, &draft, Now::read(), &engine::stamp)
+        .await;
+    after_write(ctx, &store, &result).await;
+    result
 }
 
 /// Tombstones (`deleted` true) or restores a customer.
@@ -70,11 +86,12 @@ pub async fn set_deleted(
     id: Uuid,
     deleted: bool,
 ) -> Result<CustomerRecord, StoreError> {
-    let record = current_store()?
-        .set_customer_deleted(id, deleted, Now::read())
-        .await?;
-    ctx.changed();
-    Ok(record)
+    let store = current_store()?;
+    let result = store
+        .set_customer_deleted(id, deleted, Now::read(), &engine::stamp)
+        .await;
+    after_write(ctx, &store, &result).await;
+    result
 }
 
 /// Logs an interaction on a customer's timeline.
@@ -83,11 +100,12 @@ pub async fn log_interaction(
     id: Uuid,
     draft: InteractionDraft,
 ) -> Result<Interaction, StoreError> {
-    let interaction = current_store()?
-        .log_interaction(id, &draft, Now::read())
-        .await?;
-    ctx.changed();
-    Ok(interaction)
+    let store = current_store()?;
+    let result = store
+        .log_interaction(id, &draft, Now::read(), &engine::stamp)
+        .await;
+    after_write(ctx, &store, &result).await;
+    result
 }
 
 /// Loads the demo data set, reporting `(done, total)` into `progress`.

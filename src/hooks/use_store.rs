@@ -49,10 +49,13 @@ pub fn provide_store() {
     spawn_local(async move {
         let status = ctx.status;
         match Store::open(DB_NAME, move || status.set(StoreStatus::Blocked)).await {
-            Ok(store) => {
-                STORE.with(|s| *s.borrow_mut() = Some(store));
-                ctx.status.set(StoreStatus::Ready);
-            }
+            Ok(store) => match crate::sync::engine::load(&store).await {
+                Ok(()) => {
+                    STORE.with(|s| *s.borrow_mut() = Some(store));
+                    ctx.status.set(StoreStatus::Ready);
+                }
+                Err(e) => ctx.status.set(StoreStatus::Failed(e.to_string())),
+            },
             Err(e) => ctx.status.set(StoreStatus::Failed(e.to_string())),
         }
     });

@@ -1,20 +1,174 @@
-//! Sync screen: where data lives, and the demo data set.
+//! Sync screen: sign in, Sync now, status and first-sync progress, the conflict log,
+//! and the demo data set.
 
-use leptos::prelude::*;
+use crm_core::sync::Phase;
+use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 
 use super::customers::LoadDemoButton;
-use crate::i18n::use_texts;
+use crate::{
+    components::field::TextField,
+    hooks::{
+        use_conflicts::{dismiss, restore, use_conflicts},
+        use_store::use_store,
+        use_sync::{sign_in, sign_out, sync_now, use_sync},
+    },
+    i18n::use_texts,
+    sync::http::LoginError,
+};
 
 #[component]
 pub fn SyncPage() -> impl IntoView {
     let t = use_texts();
+    let sync = use_sync();
     view! {
         <h1>{move || t.get().sync}</h1>
         <p>{move || t.get().sync_intro}</p>
+        <section class="card" aria-labelledby="account-heading">
+            <h2 id="account-heading">{move || t.get().sync_account}</h2>
+            <Show when=move || sync.session.get().is_some() fallback=SignInForm>
+                <SyncStatus />
+            </Show>
+        </section>
+        <Conflicts />
         <section class="card" aria-labelledby="demo-heading">
             <h2 id="demo-heading">{move || t.get().demo_data}</h2>
             <p class="muted">{move || t.get().demo_hint}</p>
             <LoadDemoButton />
+        </section>
+    }
+}
+
+fn default_server() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+#[component]
+fn SignInForm() -> impl IntoView {
+    let t = use_texts();
+    let sync = use_sync();
+    let server = RwSignal::new(default_server());
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = sign_in(
+                sync,
+                server.get_untracked(),
+                email.get_untracked(),
+                password.get_untracked(),
+            )
+            .await;
+            if let Err(e) = result {
+                let t = t.get_untracked();
+                error.set(Some(match e {
+                    LoginError::Credentials => t.bad_credentials.to_string(),
+                    LoginError::Unreachable(why) => format!("{}: {why}", t.server_unreachable),
+                }));
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <p class="muted">{move || t.get().sign_in_hint}</p>
+        <form novalidate on:submit=on_submit>
+            {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
+            <div class="form-grid">
+                <TextField id="s-server" label=Signal::derive(move || t.get().server) value=server error=Signal::derive(|| None::<String>) input_type="url" />
+                <TextField id="s-email" label=Signal::derive(move || t.get().email) value=email error=Signal::derive(|| None::<String>) input_mode="email" />
+                <TextField id="s-password" label=Signal::derive(move || t.get().password) value=password error=Signal::derive(|| None::<String>) input_type="password" />
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || if busy.get() { t.get().signing_in } else { t.get().sign_in }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn SyncStatus() -> impl IntoView {
+    let t = use_texts();
+    let sync = use_sync();
+    let who = move || {
+        sync.session.get().map(|s| {
+            format!(
+                "{} {} ({}, {}) — {}",
+                t.get().signed_in_as,
+                s.user.name,
+                s.user.org,
+                s.user.role.as_str(),
+                s.server
+            )
+        })
+    };
+    let busy = move || matches!(sync.phase.get(), Phase::Pushing | Phase::Pulling);
+    view! {
+        <p>{who}</p>
+        <div class="toolbar">
+            <button type="button" class="primary" on:click=move |_| sync_now()>{move || t.get().sync_now}</button>
+            <button type="button" on:click=move |_| spawn_local(sign_out(sync))>{move || t.get().sign_out}</button>
+        </div>
+        <Show when=busy>
+            <p>{move || t.get().syncing}</p>
+        </Show>
+        {move || sync.pulled.get().map(|n| view! {
+            <p>{format!("{}: {n} {}", t.get().receiving, t.get().changes_received)}</p>
+            <progress aria-label=t.get().receiving></progress>
+        })}
+        {move || sync.error.get().map(|e| view! { <p class="banner error" role="alert">{format!("{}: {e}", t.get().sync_failed)}</p> })}
+    }
+}
+
+#[component]
+fn Conflicts() -> impl IntoView {
+    let t = use_texts();
+    let ctx = use_store();
+    let rows = use_conflicts();
+    let show = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    };
+    view! {
+        <section class="card" aria-labelledby="conflicts-heading">
+            <h2 id="conflicts-heading">{move || t.get().conflicts}</h2>
+            <p class="muted">{move || t.get().conflicts_hint}</p>
+            {move || match rows.get().flatten() {
+                Some(Ok(list)) if list.is_empty() => view! { <p>{t.get().no_conflicts}</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <ul class="plain" aria-label=t.get().conflicts>
+                        {list.into_iter().map(|(key, c)| {
+                            let t = t.get();
+                            let restore_label = format!("{} {} {}", t.restore, c.label, c.field);
+                            view! {
+                                <li class="card">
+                                    <a href=format!("/customers/{}", c.id)>{c.label.clone()}</a>
+                                    " · " {t.field} ": " <strong>{c.field.clone()}</strong>
+                                    <div>{t.your_value} ": " {show(&c.lost_value)}</div>
+                                    <div>{t.kept_value} ": " {show(&c.winner_value)}</div>
+                                    <div class="toolbar">
+                                        <button type="button" aria-label=restore_label on:click=move |_| { spawn_local(async move { let _ = restore(ctx, key).await; }); }>{t.restore}</button>
+                                        <button type="button" on:click=move |_| { spawn_local(async move { let _ = dismiss(ctx, key).await; }); }>{t.dismiss}</button>
+                                    </div>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Some(Err(e)) => view! { <p class="banner error" role="alert">{e.to_string()}</p> }.into_any(),
+                None => view! { <p class="muted">{t.get().loading}</p> }.into_any(),
+            }}
         </section>
     }
 }

@@ -13,9 +13,10 @@ use indexed_db_futures::{
 use uuid::Uuid;
 
 use super::{
-    meta, outbox,
+    outbox,
     records::CustomerRecord,
     schema::{BY_COMPANY, BY_NEXT_VISIT, BY_SEARCH, BY_SORT, CUSTOMERS, META, OUTBOX},
+    stamp::Stamp,
     Now, Store, StoreError,
 };
 
@@ -31,8 +32,9 @@ pub(crate) async fn get_record(
     Ok(customers.get(id.to_string()).serde()?.await?)
 }
 
-/// Writes `new` over `old` (or as a new record), stamping one HLC for the edit and
-/// queueing one outbox entry per changed field. The caller commits.
+/// Writes `new` over `old` (or as a new record), stamping the changed fields through
+/// `stamp` and queueing one outbox entry per changed field. The caller commits.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn write_customer(
     customers: &ObjectStore<'_>,
     outbox_store: &ObjectStore<'_>,
@@ -41,6 +43,7 @@ pub(crate) async fn write_customer(
     new: Customer,
     agg: Aggregates,
     now: Now,
+    stamp: Stamp<'_>,
 ) -> Result<CustomerRecord, StoreError> {
     let changes = field_diff(old.map(|r| &r.customer), &new);
     let mut record = CustomerRecord::new(new, agg, now.ms);
@@ -48,20 +51,11 @@ pub(crate) async fn write_customer(
         record.versions = old.versions.clone();
     }
     if !changes.is_empty() {
-        let mut clock = meta::clock(meta_store).await?;
-        let hlc = clock.tick(now.ms);
-        for (field, _) in &changes {
-            record.versions.insert(field.clone(), hlc);
+        let stamped = stamp(Entity::Customer, record.customer.id, changes);
+        for p in &stamped.pending {
+            record.versions.insert(p.change.field.clone(), p.change.hlc);
         }
-        outbox::append(
-            outbox_store,
-            Entity::Customer,
-            &record.customer.id.to_string(),
-            changes,
-            hlc,
-        )
-        .await?;
-        meta::put(meta_store, meta::CLOCK, &clock).await?;
+        outbox::write(outbox_store, meta_store, &stamped).await?;
     }
     customers.put(&record).serde()?.await?;
     Ok(record)
@@ -182,6 +176,7 @@ impl Store {
         id: Option<Uuid>,
         draft: &CustomerDraft,
         now: Now,
+        stamp: Stamp<'_>,
     ) -> Result<CustomerRecord, StoreError> {
         let tx = self
             .db
@@ -213,6 +208,7 @@ impl Store {
             customer,
             agg,
             now,
+            stamp,
         )
         .await?;
         tx.commit().await?;
@@ -226,6 +222,7 @@ impl Store {
         id: Uuid,
         deleted: bool,
         now: Now,
+        stamp: Stamp<'_>,
     ) -> Result<CustomerRecord, StoreError> {
         let tx = self
             .db
@@ -247,6 +244,7 @@ impl Store {
             customer,
             agg,
             now,
+            stamp,
         )
         .await?;
         tx.commit().await?;

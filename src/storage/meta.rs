@@ -14,6 +14,9 @@ use super::{
 pub const CLOCK: &str = "clock";
 pub const DATA_VERSION: &str = "data_version";
 pub const DEMO_LOADED: &str = "demo_loaded";
+pub const CURSOR: &str = "cursor";
+pub const SESSION: &str = "session";
+pub const LAST_SYNC: &str = "last_sync";
 
 /// Record-format version: bumped when stored records need rewriting after an upgrade.
 pub const CURRENT_DATA_VERSION: u32 = 2;
@@ -34,15 +37,15 @@ pub async fn put<T: Serialize>(
     Ok(())
 }
 
-/// The replica's clock, created with a random node id on first use.
-pub async fn clock(meta: &ObjectStore<'_>) -> Result<Clock, StoreError> {
-    match get::<Clock>(meta, CLOCK).await? {
-        Some(clock) => Ok(clock),
-        None => Ok(Clock::new(uuid::Uuid::new_v4().as_u64_pair().0)),
-    }
-}
-
 impl Store {
+    /// The replica's clock as last persisted, or a new one with a random node id.
+    pub async fn clock(&self) -> Result<Clock, StoreError> {
+        match self.meta::<Clock>(CLOCK).await? {
+            Some(clock) => Ok(clock),
+            None => Ok(Clock::new(uuid::Uuid::new_v4().as_u64_pair().0)),
+        }
+    }
+
     /// Reads one meta value in its own transaction.
     pub async fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
         let tx = self.db.transaction(META).build()?;

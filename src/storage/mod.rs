@@ -13,7 +13,9 @@ pub mod error;
 pub mod meta;
 pub mod outbox;
 pub mod records;
+pub mod remote;
 pub mod schema;
+pub mod stamp;
 pub mod timeline;
 
 #[cfg(test)]

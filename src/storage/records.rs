@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use crm_core::{
-    change::Entity,
+    change::{Change, Entity},
+    merge::RecordState,
     search::{search_keys, sort_key},
     Aggregates, Customer, Hlc, Interaction,
 };
@@ -72,9 +73,12 @@ pub struct TimelineBlock {
     pub block: u32,
     pub ids: Vec<String>,
     pub items: Vec<Interaction>,
+    /// Per interaction id, the HLC of each field's last write.
+    #[serde(default)]
+    pub versions: BTreeMap<String, BTreeMap<String, Hlc>>,
 }
 
-/// One pending field change waiting to be pushed (auto-incremented key = push order).
+/// One pending field change waiting to be pushed (key = the engine's sequence number).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
     pub entity: Entity,
@@ -83,4 +87,56 @@ pub struct OutboxEntry {
     pub value: Value,
     /// Stamped at write time; re-stamped after a `clock_skew` refusal.
     pub hlc: Hlc,
+}
+
+impl From<&Change> for OutboxEntry {
+    fn from(c: &Change) -> Self {
+        OutboxEntry {
+            entity: c.entity,
+            id: c.id.to_string(),
+            field: c.field.clone(),
+            value: c.value.clone(),
+            hlc: c.hlc,
+        }
+    }
+}
+
+impl OutboxEntry {
+    /// Back to a wire change (`None` for an entry with a malformed id).
+    pub fn into_change(self) -> Option<Change> {
+        Some(Change {
+            entity: self.entity,
+            id: self.id.parse().ok()?,
+            field: self.field,
+            value: self.value,
+            hlc: self.hlc,
+        })
+    }
+}
+
+/// A local value that lost to a newer write of the same field from another device,
+/// kept so the user can review and restore it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictEntry {
+    pub entity: Entity,
+    pub id: String,
+    /// The record's name when the conflict happened, for the list.
+    pub label: String,
+    pub field: String,
+    pub lost_value: Value,
+    pub lost_hlc: Hlc,
+    pub winner_value: Value,
+    pub winner_hlc: Hlc,
+    pub at_ms: f64,
+}
+
+/// A remote record that cannot be placed yet (an interaction whose customer is not
+/// known, or an entity this version does not store): kept whole until it can.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParkedRecord {
+    /// `entity:id`.
+    pub key: String,
+    pub entity: Entity,
+    pub id: String,
+    pub state: RecordState,
 }

@@ -11,6 +11,8 @@ pub const CUSTOMERS: &str = "customers";
 pub const TIMELINE: &str = "timeline";
 pub const OUTBOX: &str = "outbox";
 pub const META: &str = "meta";
+pub const CONFLICTS: &str = "conflicts";
+pub const PARKED: &str = "parked";
 
 pub const BY_SORT: &str = "by_sort";
 pub const BY_SEARCH: &str = "by_search";
@@ -21,7 +23,7 @@ pub const BY_COMPANY: &str = "by_company";
 pub const BY_INTERACTION: &str = "by_interaction";
 
 /// Current schema version.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The production database name.
 pub const DB_NAME: &str = "field-crm";
@@ -90,6 +92,18 @@ fn step_2(db: &Database) -> indexed_db_futures::Result<()> {
     Ok(())
 }
 
+/// Schema step 3: sync's conflict log and the parking store for remote records that
+/// cannot be placed yet.
+fn step_3(db: &Database) -> indexed_db_futures::Result<()> {
+    db.create_object_store(CONFLICTS)
+        .with_auto_increment(true)
+        .build()?;
+    db.create_object_store(PARKED)
+        .with_key_path("key".into())
+        .build()?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating or upgrading) the app's database. `on_blocked` is called when an
     /// older tab holds the database open, so the UI can say so while it waits.
@@ -118,6 +132,9 @@ impl Store {
                 }
                 if old < 2 && new >= 2 {
                     step_2(&db)?;
+                }
+                if old < 3 && new >= 3 {
+                    step_3(&db)?;
                 }
                 Ok(())
             })

@@ -5,7 +5,32 @@ use crm_core::{Aggregates, Customer};
 use indexed_db_futures::{prelude::*, transaction::TransactionMode};
 use wasm_bindgen_test::*;
 
-use super::{customers::write_customer, records::CustomerRecord, schema::*, Now, Store};
+use super::{
+    customers::write_customer, records::CustomerRecord, schema::*, stamp::Stamped, Now, Store,
+};
+use crm_core::{
+    change::{Change, Entity},
+    sync::{SyncConfig, SyncEngine},
+    Clock, Hlc,
+};
+use std::cell::RefCell;
+
+thread_local! {
+    static ENGINE: RefCell<SyncEngine> = RefCell::new(SyncEngine::new(SyncConfig::default(), Clock::new(MY_NODE), None, Vec::new()));
+}
+
+const MY_NODE: u64 = 0xabc;
+
+fn stamp(entity: Entity, id: uuid::Uuid, fields: Vec<(String, serde_json::Value)>) -> Stamped {
+    ENGINE.with(|e| {
+        let mut e = e.borrow_mut();
+        let pending = e.handle_local_edit(now().ms, entity, id, fields);
+        Stamped {
+            pending,
+            clock: e.clock().clone(),
+        }
+    })
+}
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -45,6 +70,7 @@ async fn record_and_outbox_are_written_together_or_not_at_all() {
             customer.clone(),
             Aggregates::default(),
             now(),
+            &stamp,
         )
         .await?;
         customers
@@ -75,6 +101,7 @@ async fn record_and_outbox_are_written_together_or_not_at_all() {
         customer.clone(),
         Aggregates::default(),
         now(),
+        &stamp,
     )
     .await
     .unwrap();
@@ -137,4 +164,208 @@ async fn upgrades_from_version_1_with_data() {
     assert!(v2.timeline(id).await.unwrap().is_empty());
     let record: CustomerRecord = v2.customer(id).await.unwrap().unwrap();
     assert!(record.sort_key.unwrap().starts_with("王芳\u{0}"));
+}
+
+fn change(
+    entity: Entity,
+    id: uuid::Uuid,
+    field: &str,
+    value: serde_json::Value,
+    wall_ms: u64,
+    node: u64,
+) -> Change {
+    Change {
+        entity,
+        id,
+        field: field.into(),
+        value,
+        hlc: Hlc {
+            wall_ms,
+            counter: 0,
+            node,
+        },
+    }
+}
+
+/// Pulled pages merge field by field: new records appear, newer values win, older ones
+/// are ignored, a local value that lost goes to the conflict log and can be restored,
+/// and an interaction whose customer arrives on a later page waits parked until then.
+#[wasm_bindgen_test]
+async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let other = 0x999;
+    let far = now().ms + 3_600_000;
+    let cid = uuid::Uuid::now_v7();
+    let page1 = vec![
+        change(
+            Entity::Customer,
+            cid,
+            "name",
+            serde_json::json!("王芳"),
+            far,
+            other,
+        ),
+        change(
+            Entity::Customer,
+            cid,
+            "phone",
+            serde_json::json!("13900001111"),
+            far,
+            other,
+        ),
+    ];
+    let report = store
+        .apply_remote(&page1, "c1", MY_NODE, now().ms)
+        .await
+        .unwrap();
+    assert_eq!((report.applied, report.conflicts), (2, 0));
+    assert_eq!(store.search_customers("芳", 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .meta::<String>(super::meta::CURSOR)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("c1")
+    );
+    assert_eq!(
+        store.pending_count().await.unwrap(),
+        0,
+        "pulled changes are not queued again"
+    );
+
+    // A local edit of the email, then a later remote email (it wins, ours is logged)
+    // and an older remote phone (ignored).
+    let mut draft = store
+        .customer(cid)
+        .await
+        .unwrap()
+        .unwrap()
+        .customer
+        .to_draft();
+    draft.email = "mine@example.com".into();
+    store
+        .save_customer(Some(cid), &draft, now(), &stamp)
+        .await
+        .unwrap();
+    let page2 = vec![
+        change(
+            Entity::Customer,
+            cid,
+            "email",
+            serde_json::json!("theirs@example.com"),
+            far + 10,
+            other,
+        ),
+        change(
+            Entity::Customer,
+            cid,
+            "phone",
+            serde_json::json!("10000000000"),
+            far - 10,
+            other,
+        ),
+    ];
+    let report = store
+        .apply_remote(&page2, "c2", MY_NODE, now().ms)
+        .await
+        .unwrap();
+    assert_eq!((report.applied, report.conflicts), (1, 1));
+    let record = store.customer(cid).await.unwrap().unwrap();
+    assert_eq!(record.customer.email, "theirs@example.com");
+    assert_eq!(record.customer.phone, "13900001111");
+    let conflicts = store.conflicts().await.unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].1.field, "email");
+    assert_eq!(
+        conflicts[0].1.lost_value,
+        serde_json::json!("mine@example.com")
+    );
+    assert_eq!(conflicts[0].1.label, "王芳");
+
+    // Restore: a new local edit that is queued to win everywhere.
+    let before = store.pending_count().await.unwrap();
+    store
+        .restore_conflict(conflicts[0].0, now(), &stamp)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.customer(cid).await.unwrap().unwrap().customer.email,
+        "mine@example.com"
+    );
+    assert!(store.conflicts().await.unwrap().is_empty());
+    let queued = store.outbox().await.unwrap();
+    assert_eq!(queued.len() as u32, before + 1);
+    assert_eq!(
+        queued.last().unwrap().value,
+        serde_json::json!("mine@example.com")
+    );
+
+    // An interaction split over two pages: parked, then placed on the timeline.
+    let iid = uuid::Uuid::now_v7();
+    let page3 = vec![
+        change(
+            Entity::Interaction,
+            iid,
+            "kind",
+            serde_json::json!("purchase"),
+            far,
+            other,
+        ),
+        change(
+            Entity::Interaction,
+            iid,
+            "amount_minor",
+            serde_json::json!(30000),
+            far,
+            other,
+        ),
+    ];
+    store
+        .apply_remote(&page3, "c3", MY_NODE, now().ms)
+        .await
+        .unwrap();
+    assert!(store.timeline(cid).await.unwrap().is_empty());
+    let page4 = vec![
+        change(
+            Entity::Interaction,
+            iid,
+            "customer_id",
+            serde_json::json!(cid.to_string()),
+            far,
+            other,
+        ),
+        change(
+            Entity::Interaction,
+            iid,
+            "at",
+            serde_json::json!("2026-11-20T10:00:00"),
+            far,
+            other,
+        ),
+    ];
+    store
+        .apply_remote(&page4, "c4", MY_NODE, now().ms)
+        .await
+        .unwrap();
+    let timeline = store.timeline(cid).await.unwrap();
+    assert_eq!(timeline.len(), 1);
+    assert_eq!(timeline[0].amount_minor, Some(30000));
+    let record = store.customer(cid).await.unwrap().unwrap();
+    assert_eq!((record.agg.purchases, record.agg.spend_minor), (1, 30000));
+
+    // A remote tombstone removes the customer from the list.
+    let page5 = vec![change(
+        Entity::Customer,
+        cid,
+        "_deleted",
+        serde_json::json!(true),
+        far + 60_000,
+        other,
+    )];
+    store
+        .apply_remote(&page5, "c5", MY_NODE, now().ms)
+        .await
+        .unwrap();
+    assert_eq!(store.customer_count().await.unwrap(), 0);
 }

@@ -13,9 +13,10 @@ use uuid::Uuid;
 
 use super::{
     customers::get_record,
-    meta, outbox,
+    outbox,
     records::TimelineBlock,
     schema::{CUSTOMERS, META, OUTBOX, TIMELINE},
+    stamp::Stamp,
     Now, Store, StoreError,
 };
 
@@ -50,6 +51,7 @@ pub fn into_blocks(customer_id: Uuid, items: Vec<Interaction>) -> Vec<TimelineBl
             block: n as u32,
             ids: chunk.iter().map(|i| i.id.to_string()).collect(),
             items: chunk.to_vec(),
+            versions: Default::default(),
         })
         .collect()
 }
@@ -76,6 +78,7 @@ impl Store {
         customer_id: Uuid,
         draft: &InteractionDraft,
         now: Now,
+        stamp: Stamp<'_>,
     ) -> Result<Interaction, StoreError> {
         let interaction = draft
             .build(Uuid::now_v7(), customer_id, now.local)
@@ -87,45 +90,57 @@ impl Store {
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
         let timeline = tx.object_store(TIMELINE)?;
-        let meta_store = tx.object_store(META)?;
         let mut record = get_record(&customers, customer_id)
             .await?
             .filter(|r| !r.customer.deleted)
             .ok_or(StoreError::NotFound)?;
         let mut blocks = blocks_of(&timeline, customer_id).await?;
-        let needs_new = blocks.last().is_none_or(|b| b.items.len() >= BLOCK_SIZE);
-        if needs_new {
-            let block = blocks.last().map_or(0, |b| b.block + 1);
-            blocks.push(TimelineBlock {
-                customer_id: customer_id.to_string(),
-                block,
-                ids: Vec::new(),
-                items: Vec::new(),
-            });
-        }
-        let last = blocks.last_mut().expect("a block exists");
-        last.ids.push(interaction.id.to_string());
-        last.items.push(interaction.clone());
-        timeline.put(&*last).serde()?.await?;
+        let stamped = stamp(
+            Entity::Interaction,
+            interaction.id,
+            field_diff(None, &interaction),
+        );
+        let versions = stamped
+            .pending
+            .iter()
+            .map(|p| (p.change.field.clone(), p.change.hlc))
+            .collect();
+        let block = place(&mut blocks, customer_id, interaction.clone(), versions);
+        timeline.put(block).serde()?.await?;
 
         record.agg = Aggregates::from_interactions(blocks.iter().flat_map(|b| &b.items));
         record.updated_ms = now.ms as f64;
         record.refresh_derived();
         customers.put(&record).serde()?.await?;
 
-        let mut clock = meta::clock(&meta_store).await?;
-        let hlc = clock.tick(now.ms);
-        let changes = field_diff(None, &interaction);
-        outbox::append(
-            &tx.object_store(OUTBOX)?,
-            Entity::Interaction,
-            &interaction.id.to_string(),
-            changes,
-            hlc,
-        )
-        .await?;
-        meta::put(&meta_store, meta::CLOCK, &clock).await?;
+        outbox::write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?, &stamped).await?;
         tx.commit().await?;
         Ok(interaction)
     }
+}
+
+/// Appends an interaction to the customer's last block (or a new one when full) and
+/// returns the block to write.
+pub(crate) fn place<'a>(
+    blocks: &'a mut Vec<TimelineBlock>,
+    customer_id: Uuid,
+    interaction: Interaction,
+    versions: std::collections::BTreeMap<String, crm_core::Hlc>,
+) -> &'a TimelineBlock {
+    if blocks.last().is_none_or(|b| b.items.len() >= BLOCK_SIZE) {
+        let block = blocks.last().map_or(0, |b| b.block + 1);
+        blocks.push(TimelineBlock {
+            customer_id: customer_id.to_string(),
+            block,
+            ids: Vec::new(),
+            items: Vec::new(),
+            versions: Default::default(),
+        });
+    }
+    let last = blocks.last_mut().expect("a block exists");
+    let id = interaction.id.to_string();
+    last.ids.push(id.clone());
+    last.items.push(interaction);
+    last.versions.insert(id, versions);
+    last
 }

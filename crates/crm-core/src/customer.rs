@@ -90,6 +90,9 @@ pub struct Customer {
     pub id: Uuid,
     #[serde(default)]
     pub kind: CustomerKind,
+    /// Defaults to empty so a record whose fields arrive over several pull pages can
+    /// be stored before its name arrives.
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub company: String,

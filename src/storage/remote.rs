@@ -1,0 +1,423 @@
+//! Merging pulled changes into IndexedDB by field-level LWW (crm-core's `merge`), in one
+//! transaction with the new cursor, and the conflict log of local values that lost.
+
+use std::collections::BTreeMap;
+
+use crm_core::{
+    change::{Change, Entity},
+    merge::{apply_field, restamp_field, Outcome, RecordState},
+    sync::Restamp,
+    Aggregates, Customer, Hlc, Interaction,
+};
+use indexed_db_futures::{
+    object_store::ObjectStore, prelude::*, transaction::Transaction, transaction::TransactionMode,
+};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::{
+    customers::{get_record, write_customer},
+    meta,
+    records::{ConflictEntry, CustomerRecord, ParkedRecord, TimelineBlock},
+    schema::{BY_INTERACTION, CONFLICTS, CUSTOMERS, META, OUTBOX, PARKED, TIMELINE},
+    stamp::Stamp,
+    timeline::{blocks_of, place},
+    Now, Store, StoreError,
+};
+
+/// What applying a pulled page did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplyReport {
+    /// Changes that became the local value.
+    pub applied: usize,
+    /// Local values that lost (now in the conflict log).
+    pub conflicts: usize,
+}
+
+fn to_map<T: serde::Serialize>(record: &T) -> Map<String, Value> {
+    match serde_json::to_value(record) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+fn from_state<T: serde::de::DeserializeOwned>(id: Uuid, fields: &Map<String, Value>) -> Option<T> {
+    let mut fields = fields.clone();
+    fields.insert("id".into(), Value::String(id.to_string()));
+    serde_json::from_value(Value::Object(fields)).ok()
+}
+
+/// Groups changes by record, keeping the order records first appear in.
+fn by_record(changes: &[Change]) -> Vec<((Entity, Uuid), Vec<&Change>)> {
+    let mut order: Vec<((Entity, Uuid), Vec<&Change>)> = Vec::new();
+    let mut index: BTreeMap<(Entity, Uuid), usize> = BTreeMap::new();
+    for c in changes {
+        let key = (c.entity, c.id);
+        let at = *index.entry(key).or_insert_with(|| {
+            order.push((key, Vec::new()));
+            order.len() - 1
+        });
+        order[at].1.push(c);
+    }
+    order
+}
+
+/// Merges the changes of one record into its state, collecting the local values that
+/// lost (written by `my_node` and replaced by a different value).
+fn merge_into(
+    state: &mut RecordState,
+    changes: &[&Change],
+    my_node: u64,
+    lost: &mut Vec<(Change, Value, Hlc)>,
+) -> usize {
+    let mut applied = 0;
+    for c in changes {
+        let outcome = apply_field(
+            &mut state.fields,
+            &mut state.versions,
+            &c.field,
+            &c.value,
+            c.hlc,
+        );
+        if let Outcome::Applied { previous } = outcome {
+            applied += 1;
+            if let Some((value, hlc)) = previous {
+                if hlc.node == my_node && value != c.value {
+                    lost.push(((*c).clone(), value, hlc));
+                }
+            }
+        }
+    }
+    applied
+}
+
+async fn refresh_aggregates(
+    customers: &ObjectStore<'_>,
+    timeline: &ObjectStore<'_>,
+    id: Uuid,
+    now_ms: u64,
+) -> Result<(), StoreError> {
+    if let Some(mut record) = get_record(customers, id).await? {
+        let blocks = blocks_of(timeline, id).await?;
+        record.agg = Aggregates::from_interactions(blocks.iter().flat_map(|b| &b.items));
+        record.updated_ms = now_ms as f64;
+        record.refresh_derived();
+        customers.put(&record).serde()?.await?;
+    }
+    Ok(())
+}
+
+async fn block_of(
+    timeline: &ObjectStore<'_>,
+    id: Uuid,
+) -> Result<Option<TimelineBlock>, StoreError> {
+    let index = timeline.index(BY_INTERACTION)?;
+    Ok(index.get(id.to_string()).serde()?.await?)
+}
+
+fn parked_key(entity: Entity, id: Uuid) -> String {
+    format!(
+        "{}:{id}",
+        serde_json::to_value(entity)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    )
+}
+
+impl Store {
+    /// Applies one pulled page and stores `cursor`, all in one transaction. Local values
+    /// written by this replica (`my_node`) that lose go to the conflict log.
+    pub async fn apply_remote(
+        &self,
+        changes: &[Change],
+        cursor: &str,
+        my_node: u64,
+        now_ms: u64,
+    ) -> Result<ApplyReport, StoreError> {
+        let tx = self
+            .db
+            .transaction([CUSTOMERS, TIMELINE, CONFLICTS, PARKED, META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let customers = tx.object_store(CUSTOMERS)?;
+        let timeline = tx.object_store(TIMELINE)?;
+        let parked = tx.object_store(PARKED)?;
+        let mut report = ApplyReport::default();
+        let mut lost: Vec<(Change, Value, Hlc, String)> = Vec::new();
+        for ((entity, id), group) in by_record(changes) {
+            let mut lost_here = Vec::new();
+            let label;
+            match entity {
+                Entity::Customer => {
+                    let existing = get_record(&customers, id).await?;
+                    let mut state = match &existing {
+                        Some(r) => RecordState {
+                            fields: to_map(&r.customer),
+                            versions: r.versions.clone(),
+                        },
+                        None => RecordState::default(),
+                    };
+                    state.fields.remove("id");
+                    report.applied += merge_into(&mut state, &group, my_node, &mut lost_here);
+                    match from_state::<Customer>(id, &state.fields) {
+                        Some(customer) => {
+                            label = customer.name.clone();
+                            let agg = match existing {
+                                Some(r) => r.agg,
+                                None => Aggregates::from_interactions(
+                                    blocks_of(&timeline, id)
+                                        .await?
+                                        .iter()
+                                        .flat_map(|b| &b.items),
+                                ),
+                            };
+                            let mut record = CustomerRecord::new(customer, agg, now_ms);
+                            record.versions = state.versions;
+                            customers.put(&record).serde()?.await?;
+                        }
+                        None => {
+                            label = String::new();
+                            park(&parked, entity, id, state).await?;
+                        }
+                    }
+                }
+                Entity::Interaction => {
+                    label = String::new();
+                    let found = block_of(&timeline, id).await?;
+                    let key = parked_key(entity, id);
+                    let waiting: Option<ParkedRecord> = parked.get(key.clone()).serde()?.await?;
+                    let mut state = match (&found, waiting) {
+                        (Some(block), _) => {
+                            let item = block.items.iter().find(|i| i.id == id);
+                            let mut fields = item.map(to_map).unwrap_or_default();
+                            fields.remove("id");
+                            RecordState {
+                                fields,
+                                versions: block
+                                    .versions
+                                    .get(&id.to_string())
+                                    .cloned()
+                                    .unwrap_or_default(),
+                            }
+                        }
+                        (None, Some(p)) => p.state,
+                        (None, None) => RecordState::default(),
+                    };
+                    report.applied += merge_into(&mut state, &group, my_node, &mut lost_here);
+                    match from_state::<Interaction>(id, &state.fields) {
+                        Some(interaction) => {
+                            let new_owner = interaction.customer_id;
+                            if let Some(mut block) = found {
+                                let old_owner: Uuid =
+                                    block.customer_id.parse().unwrap_or(new_owner);
+                                if old_owner == new_owner {
+                                    if let Some(pos) = block.items.iter().position(|i| i.id == id) {
+                                        block.items[pos] = interaction;
+                                    }
+                                    block.versions.insert(id.to_string(), state.versions);
+                                    timeline.put(&block).serde()?.await?;
+                                } else {
+                                    // Re-pointed (a merge of duplicates): move it.
+                                    block.items.retain(|i| i.id != id);
+                                    block.ids.retain(|i| *i != id.to_string());
+                                    block.versions.remove(&id.to_string());
+                                    timeline.put(&block).serde()?.await?;
+                                    let mut blocks = blocks_of(&timeline, new_owner).await?;
+                                    timeline
+                                        .put(place(
+                                            &mut blocks,
+                                            new_owner,
+                                            interaction,
+                                            state.versions,
+                                        ))
+                                        .serde()?
+                                        .await?;
+                                    refresh_aggregates(&customers, &timeline, old_owner, now_ms)
+                                        .await?;
+                                }
+                            } else {
+                                let mut blocks = blocks_of(&timeline, new_owner).await?;
+                                timeline
+                                    .put(place(&mut blocks, new_owner, interaction, state.versions))
+                                    .serde()?
+                                    .await?;
+                                parked.delete(key).primitive()?.await?;
+                            }
+                            refresh_aggregates(&customers, &timeline, new_owner, now_ms).await?;
+                        }
+                        None => park(&parked, entity, id, state).await?,
+                    }
+                }
+                _ => {
+                    label = String::new();
+                    let key = parked_key(entity, id);
+                    let mut state = parked
+                        .get(key)
+                        .serde()?
+                        .await?
+                        .map(|p: ParkedRecord| p.state)
+                        .unwrap_or_default();
+                    report.applied += merge_into(&mut state, &group, my_node, &mut lost_here);
+                    park(&parked, entity, id, state).await?;
+                }
+            }
+            lost.extend(
+                lost_here
+                    .into_iter()
+                    .map(|(c, v, h)| (c, v, h, label.clone())),
+            );
+        }
+        let conflicts = tx.object_store(CONFLICTS)?;
+        for (winner, lost_value, lost_hlc, label) in &lost {
+            let entry = ConflictEntry {
+                entity: winner.entity,
+                id: winner.id.to_string(),
+                label: label.clone(),
+                field: winner.field.clone(),
+                lost_value: lost_value.clone(),
+                lost_hlc: *lost_hlc,
+                winner_value: winner.value.clone(),
+                winner_hlc: winner.hlc,
+                at_ms: now_ms as f64,
+            };
+            conflicts.add(&entry).serde()?.await?;
+        }
+        report.conflicts = lost.len();
+        meta::put(&tx.object_store(META)?, meta::CURSOR, &cursor.to_string()).await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// The conflict log, newest first, with each entry's key.
+    pub async fn conflicts(&self) -> Result<Vec<(u64, ConflictEntry)>, StoreError> {
+        let tx = self.db.transaction(CONFLICTS).build()?;
+        let store = tx.object_store(CONFLICTS)?;
+        let keys: Vec<f64> = store
+            .get_all_keys::<f64>()
+            .primitive()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        let values: Vec<ConflictEntry> =
+            store.get_all().serde()?.await?.collect::<Result<_, _>>()?;
+        let mut rows: Vec<(u64, ConflictEntry)> =
+            keys.into_iter().map(|k| k as u64).zip(values).collect();
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// Restores a lost customer value as a new local edit (which then wins everywhere)
+    /// and removes the entry from the log, in one transaction.
+    pub async fn restore_conflict(
+        &self,
+        key: u64,
+        now: Now,
+        stamp: Stamp<'_>,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction([CUSTOMERS, OUTBOX, META, CONFLICTS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let conflicts = tx.object_store(CONFLICTS)?;
+        let entry: ConflictEntry = conflicts
+            .get(key as f64)
+            .serde()?
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if entry.entity != Entity::Customer {
+            return Err(StoreError::Other(
+                "only customer values can be restored here".into(),
+            ));
+        }
+        let id: Uuid = entry.id.parse().map_err(|_| StoreError::NotFound)?;
+        let customers = tx.object_store(CUSTOMERS)?;
+        let old = get_record(&customers, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut fields = to_map(&old.customer);
+        fields.insert(entry.field.clone(), entry.lost_value.clone());
+        fields.remove("id");
+        let customer: Customer = from_state(id, &fields)
+            .ok_or_else(|| StoreError::Other("the lost value no longer fits this field".into()))?;
+        let agg = old.agg.clone();
+        write_customer(
+            &customers,
+            &tx.object_store(OUTBOX)?,
+            &tx.object_store(META)?,
+            Some(&old),
+            customer,
+            agg,
+            now,
+            stamp,
+        )
+        .await?;
+        conflicts.delete(key as f64).primitive()?.await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes one entry from the conflict log (the user accepts the winner).
+    pub async fn dismiss_conflict(&self, key: u64) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(CONFLICTS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(CONFLICTS)?
+            .delete(key as f64)
+            .primitive()?
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn park(
+    parked: &ObjectStore<'_>,
+    entity: Entity,
+    id: Uuid,
+    state: RecordState,
+) -> Result<(), StoreError> {
+    let record = ParkedRecord {
+        key: parked_key(entity, id),
+        entity,
+        id: id.to_string(),
+        state,
+    };
+    parked.put(&record).serde()?.await?;
+    Ok(())
+}
+
+/// Moves record field versions from a re-stamped change's old HLC to its new one.
+pub(crate) async fn restamp_versions(
+    tx: &Transaction<'_>,
+    restamps: &[Restamp],
+) -> Result<(), StoreError> {
+    let customers = tx.object_store(CUSTOMERS)?;
+    let timeline = tx.object_store(TIMELINE)?;
+    for r in restamps {
+        match r.change.entity {
+            Entity::Customer => {
+                if let Some(mut record) = get_record(&customers, r.change.id).await? {
+                    if restamp_field(&mut record.versions, &r.change.field, r.old, r.change.hlc) {
+                        customers.put(&record).serde()?.await?;
+                    }
+                }
+            }
+            Entity::Interaction => {
+                if let Some(mut block) = block_of(&timeline, r.change.id).await? {
+                    let moved = block
+                        .versions
+                        .get_mut(&r.change.id.to_string())
+                        .is_some_and(|v| restamp_field(v, &r.change.field, r.old, r.change.hlc));
+                    if moved {
+                        timeline.put(&block).serde()?.await?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! The loop that drives the engine: every tick it lets the engine time out, sends every
+//! due request, feeds the reply back and carries out the resulting events on the store.
+//! Runs for the app's lifetime; does nothing while signed out.
+
+use crm_core::sync::{Event, Phase};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+
+use super::{engine, http, session::Session};
+use crate::{
+    hooks::use_store::{current_store, StoreCtx},
+    storage::meta,
+};
+
+/// How often the loop looks at the engine's deadlines (ms). Cheap: it only reads a few
+/// fields when nothing is due.
+const TICK_MS: u32 = 200;
+
+/// What the UI shows about sync (all plain data, shared by context).
+#[derive(Clone, Copy)]
+pub struct SyncCtx {
+    pub session: RwSignal<Option<Session>>,
+    pub phase: RwSignal<Phase>,
+    /// Wall-clock ms of the last completed sync.
+    pub last_sync: RwSignal<Option<f64>>,
+    pub error: RwSignal<Option<String>>,
+    /// Changes received so far while a pull is running with more pages to come.
+    pub pulled: RwSignal<Option<u64>>,
+}
+
+impl SyncCtx {
+    pub fn new() -> Self {
+        SyncCtx {
+            session: RwSignal::new(None),
+            phase: RwSignal::new(Phase::Idle),
+            last_sync: RwSignal::new(None),
+            error: RwSignal::new(None),
+            pulled: RwSignal::new(None),
+        }
+    }
+}
+
+impl Default for SyncCtx {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Runs forever: call once with `spawn_local`.
+pub async fn run(store_ctx: StoreCtx, sync: SyncCtx) {
+    loop {
+        if let Some(session) = sync.session.get_untracked() {
+            step(&session, store_ctx, sync).await;
+        }
+        TimeoutFuture::new(TICK_MS).await;
+    }
+}
+
+async fn step(session: &Session, store_ctx: StoreCtx, sync: SyncCtx) {
+    let now = engine::now_ms();
+    engine::with(|e| e.handle_timeout(now));
+    while let Some(request) = engine::with(|e| e.poll_request(engine::now_ms())).flatten() {
+        sync.phase
+            .set(engine::with(|e| e.status().phase).unwrap_or(Phase::Idle));
+        let reply = http::send(session, &request).await;
+        let now = engine::now_ms();
+        engine::with(|e| e.handle_response(now, request.id(), reply));
+        handle_events(store_ctx, sync).await;
+    }
+    handle_events(store_ctx, sync).await;
+    let phase = engine::with(|e| e.status().phase).unwrap_or(Phase::Idle);
+    if sync.phase.get_untracked() != phase {
+        sync.phase.set(phase);
+    }
+}
+
+async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) {
+    let Ok(store) = current_store() else { return };
+    let mut changed = false;
+    while let Some(event) = engine::with(|e| e.poll_event()).flatten() {
+        let result = match event {
+            Event::Apply { changes, cursor } => {
+                let node = engine::with(|e| e.clock().node).unwrap_or(0);
+                changed = true;
+                store
+                    .apply_remote(&changes, &cursor, node, engine::now_ms())
+                    .await
+                    .map(|_| ())
+            }
+            Event::OutboxRemoved(seqs) => {
+                changed = true;
+                store.remove_outbox(&seqs).await
+            }
+            Event::Restamped(restamps) => match engine::with(|e| e.clock().clone()) {
+                Some(clock) => store.restamp(&restamps, &clock).await,
+                None => Ok(()),
+            },
+            Event::Progress { pulled, more } => {
+                sync.pulled.set(more.then_some(pulled));
+                Ok(())
+            }
+            Event::Synced { .. } => {
+                let at = js_sys::Date::now();
+                sync.last_sync.set(Some(at));
+                sync.pulled.set(None);
+                sync.error.set(None);
+                store.set_meta(meta::LAST_SYNC, &at).await
+            }
+            Event::Failed { message, .. } => {
+                sync.error.set(Some(message));
+                sync.pulled.set(None);
+                Ok(())
+            }
+            Event::Rejected {
+                change, message, ..
+            } => {
+                sync.error.set(Some(format!(
+                    "{} {}.{}: {message}",
+                    change.id,
+                    serde_json::to_string(&change.entity).unwrap_or_default(),
+                    change.field
+                )));
+                Ok(())
+            }
+            // The store logs lost local values itself while applying pulled changes
+            // (any replaced value this replica wrote), which covers these too.
+            Event::ConflictLost { .. } => Ok(()),
+        };
+        if let Err(e) = result {
+            // Storage refused: rebuild the engine from what is stored (cursor and
+            // outbox included) so nothing is skipped, and say so.
+            sync.error.set(Some(e.to_string()));
+            let _ = engine::load(&store).await;
+            break;
+        }
+    }
+    if let Some(clock) = engine::with(|e| e.clock().clone()) {
+        let _ = store.set_meta(meta::CLOCK, &clock).await;
+    }
+    if changed {
+        store_ctx.changed();
+    }
+}
