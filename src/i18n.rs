@@ -145,6 +145,14 @@ pub struct Texts {
     pub your_value: &'static str,
     pub kept_value: &'static str,
     pub field: &'static str,
+    pub new_version: &'static str,
+    pub reload: &'static str,
+    pub storage_heading: &'static str,
+    pub persistent_storage: &'static str,
+    pub granted: &'static str,
+    pub not_granted: &'static str,
+    pub used_of: &'static str,
+    pub offline_note: &'static str,
 }
 
 pub static EN: Texts = Texts {
@@ -255,6 +263,14 @@ pub static EN: Texts = Texts {
     your_value: "Your value",
     kept_value: "Kept value",
     field: "Field",
+    new_version: "New version available",
+    reload: "Reload",
+    storage_heading: "Storage on this device",
+    persistent_storage: "Persistent storage",
+    granted: "granted: the browser will not clear this data on its own",
+    not_granted: "not granted yet: the browser may clear this data when the disk is full",
+    used_of: "used of",
+    offline_note: "You are offline. Everything keeps working; changes sync when the network is back.",
 };
 
 pub static ZH: Texts = Texts {
@@ -366,6 +382,14 @@ pub static ZH: Texts = Texts {
     your_value: "你的值",
     kept_value: "保留的值",
     field: "字段",
+    new_version: "有新版本可用",
+    reload: "重新加载",
+    storage_heading: "本机存储",
+    persistent_storage: "持久存储",
+    granted: "已授予：浏览器不会自行清除这些数据",
+    not_granted: "尚未授予：磁盘空间不足时浏览器可能清除这些数据",
+    used_of: "已用，共",
+    offline_note: "当前离线。一切照常可用，联网后自动同步。",
 };
 
 /// The message shown next to a field for a validation problem.

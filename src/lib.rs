@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
     provide_sync();
     let sync = use_sync();
 
+    let t = use_texts();
     let online = use_online();
     Effect::new(move |_| set_online(online.get()));
     let pending = use_query(
@@ -94,6 +95,10 @@ pub fn App() -> impl IntoView {
                 <SyncBadge online=online pending=pending last_sync=Signal::derive(move || sync.last_sync.get().map(format_time)) />
             </Header>
             <StoreBanner />
+            <UpdateBanner />
+            <Show when=move || !online.get()>
+                <p class="banner">{move || t.get().offline_note}</p>
+            </Show>
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=|| view! { <Redirect path="/customers" /> } />
@@ -125,6 +130,21 @@ fn StoreBanner() -> impl IntoView {
             Some(view! { <p class="banner error" role="alert">{e}</p> }.into_any())
         }
         _ => None,
+    }
+}
+
+/// "New version available — Reload" when the service worker has a new build waiting.
+#[component]
+fn UpdateBanner() -> impl IntoView {
+    let ready = hooks::use_pwa::use_update_ready();
+    let t = use_texts();
+    view! {
+        <Show when=move || ready.get()>
+            <div class="banner" aria-live="polite">
+                {move || t.get().new_version} " — "
+                <button type="button" class="primary" on:click=move |_| hooks::use_pwa::activate_update()>{move || t.get().reload}</button>
+            </div>
+        </Show>
     }
 }
 

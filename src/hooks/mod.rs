@@ -6,6 +6,7 @@ pub mod use_customer;
 pub mod use_customers;
 pub mod use_follow_ups;
 pub mod use_online;
+pub mod use_pwa;
 pub mod use_store;
 pub mod use_sync;
 pub mod use_toast;

@@ -58,7 +58,10 @@ pub fn use_customer(id: Signal<Option<Uuid>>) -> CustomerView {
 /// the edit, rebuild the engine from storage so it forgets the unwritten changes.
 pub(crate) async fn after_write<T>(ctx: StoreCtx, store: &Store, result: &Result<T, StoreError>) {
     match result {
-        Ok(_) => ctx.changed(),
+        Ok(_) => {
+            ctx.changed();
+            super::use_pwa::persist_after_first_save();
+        }
         Err(StoreError::Invalid(_) | StoreError::NotFound) => {}
         Err(_) => {
             let _ = engine::load(store).await;

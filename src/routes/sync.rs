@@ -30,6 +30,7 @@ pub fn SyncPage() -> impl IntoView {
             </Show>
         </section>
         <Conflicts />
+        <StorageSection />
         <section class="card" aria-labelledby="demo-heading">
             <h2 id="demo-heading">{move || t.get().demo_data}</h2>
             <p class="muted">{move || t.get().demo_hint}</p>
@@ -169,6 +170,28 @@ fn Conflicts() -> impl IntoView {
                 Some(Err(e)) => view! { <p class="banner error" role="alert">{e.to_string()}</p> }.into_any(),
                 None => view! { <p class="muted">{t.get().loading}</p> }.into_any(),
             }}
+        </section>
+    }
+}
+
+fn megabytes(bytes: f64) -> String {
+    format!("{:.1} MB", bytes / 1_048_576.0)
+}
+
+#[component]
+fn StorageSection() -> impl IntoView {
+    let t = use_texts();
+    let info = crate::hooks::use_pwa::use_storage_info();
+    view! {
+        <section class="card" aria-labelledby="storage-heading">
+            <h2 id="storage-heading">{move || t.get().storage_heading}</h2>
+            {move || info.get().map(|i| {
+                let t = t.get();
+                view! {
+                    <p>{t.persistent_storage} ": " {if i.persisted == Some(true) { t.granted } else { t.not_granted }}</p>
+                    {i.usage_bytes.zip(i.quota_bytes).map(|(u, q)| view! { <p>{format!("{} {} {}", megabytes(u), t.used_of, megabytes(q))}</p> })}
+                }
+            })}
         </section>
     }
 }

@@ -17,6 +17,8 @@ pub const DEMO_LOADED: &str = "demo_loaded";
 pub const CURSOR: &str = "cursor";
 pub const SESSION: &str = "session";
 pub const LAST_SYNC: &str = "last_sync";
+pub const PERSIST_ASKED: &str = "persist_asked";
+pub const PERSISTED: &str = "persisted";
 
 /// Record-format version: bumped when stored records need rewriting after an upgrade.
 pub const CURRENT_DATA_VERSION: u32 = 2;
