@@ -2,12 +2,15 @@
 # Sets the machine up (scripts/setup.sh), then runs every check and test layer in order and
 # stops at the first failure:
 #   1. cargo fmt --check
-#   2. clippy on crm-core (native, all targets)
+#   2. clippy on crm-core and crm-server (native, all targets)
 #   3. clippy on crm-app (wasm32, all targets)
-#   4. crm-core unit/property tests (native)
-#   5. crm-app wasm-bindgen-test browser tests (headless Chromium via chromedriver)
-#   6. trunk build --release (dist/)
-#   7. Playwright end-to-end tests (tests/e2e/*.test.mjs) against dist/ served on a free port
+#   4. crm-core unit/property tests and the sync simulation (native)
+#   5. crm-server tests over real HTTP with real SQLite files (native; builds crm-server)
+#   6. crm-app wasm-bindgen-test browser tests (headless Chromium via chromedriver)
+#   7. trunk build --release (dist/)
+#   8. Playwright end-to-end tests (tests/e2e/*.test.mjs) against dist/ served on a free
+#      port; the sync tests start their own crm-server (target/debug/crm-server)
+#   9. Lighthouse (desktop preset) on the release build: scores printed, targets enforced
 # A summary with test counts per layer is printed at the end (also on failure).
 # Full logs of each layer: target/test-logs/.
 #
@@ -103,9 +106,12 @@ run_step() {
 }
 
 run_step "fmt" plain cargo fmt --all -- --check
-run_step "clippy crm-core" plain cargo clippy -p crm-core --all-targets -- -D warnings
+run_step "clippy crm-core + crm-server" plain cargo clippy -p crm-core -p crm-server --all-targets -- -D warnings
 run_step "clippy crm-app (wasm32)" plain cargo clippy --target wasm32-unknown-unknown -p crm-app --all-targets -- -D warnings
 run_step "unit crm-core (native)" cargo cargo test -p crm-core
+run_step "server crm-server (real HTTP + SQLite)" cargo cargo test -p crm-server
+run_step "build crm-server" plain cargo build -p crm-server
+export CRM_SERVER="$ROOT/target/debug/crm-server"
 run_step "browser crm-app (wasm-bindgen-test)" cargo cargo test --target wasm32-unknown-unknown -p crm-app
 run_step "trunk build --release" plain trunk build --release
 
@@ -132,6 +138,7 @@ echo "[test] serving dist/ at $APP_URL"
 export APP_URL
 
 run_step "e2e (Playwright)" node node --test --test-concurrency=1 --test-reporter=spec tests/e2e/
+run_step "lighthouse" plain node "$ROOT/scripts/lighthouse.mjs" "$APP_URL/customers"
 
 cleanup
 SERVER_PID=""

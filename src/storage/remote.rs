@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use crm_core::{
     change::{Change, Entity},
-    merge::{apply_field, restamp_field, Outcome, RecordState},
+    merge::{apply_field, restamp_field, RecordState},
     sync::Restamp,
-    Aggregates, Customer, Hlc, Interaction,
+    Aggregates, Customer, Interaction,
 };
 use indexed_db_futures::{
     object_store::ObjectStore, prelude::*, transaction::Transaction, transaction::TransactionMode,
@@ -30,8 +30,6 @@ use super::{
 pub struct ApplyReport {
     /// Changes that became the local value.
     pub applied: usize,
-    /// Local values that lost (now in the conflict log).
-    pub conflicts: usize,
 }
 
 fn to_map<T: serde::Serialize>(record: &T) -> Map<String, Value> {
@@ -62,33 +60,21 @@ fn by_record(changes: &[Change]) -> Vec<((Entity, Uuid), Vec<&Change>)> {
     order
 }
 
-/// Merges the changes of one record into its state, collecting the local values that
-/// lost (written by `my_node` and replaced by a different value).
-fn merge_into(
-    state: &mut RecordState,
-    changes: &[&Change],
-    my_node: u64,
-    lost: &mut Vec<(Change, Value, Hlc)>,
-) -> usize {
-    let mut applied = 0;
-    for c in changes {
-        let outcome = apply_field(
-            &mut state.fields,
-            &mut state.versions,
-            &c.field,
-            &c.value,
-            c.hlc,
-        );
-        if let Outcome::Applied { previous } = outcome {
-            applied += 1;
-            if let Some((value, hlc)) = previous {
-                if hlc.node == my_node && value != c.value {
-                    lost.push(((*c).clone(), value, hlc));
-                }
-            }
-        }
-    }
-    applied
+/// Merges the changes of one record into its state; returns how many won.
+fn merge_into(state: &mut RecordState, changes: &[&Change]) -> usize {
+    changes
+        .iter()
+        .filter(|c| {
+            apply_field(
+                &mut state.fields,
+                &mut state.versions,
+                &c.field,
+                &c.value,
+                c.hlc,
+            )
+            .applied()
+        })
+        .count()
 }
 
 async fn refresh_aggregates(
@@ -126,28 +112,23 @@ fn parked_key(entity: Entity, id: Uuid) -> String {
 }
 
 impl Store {
-    /// Applies one pulled page and stores `cursor`, all in one transaction. Local values
-    /// written by this replica (`my_node`) that lose go to the conflict log.
+    /// Applies one pulled page and stores `cursor`, all in one transaction.
     pub async fn apply_remote(
         &self,
         changes: &[Change],
         cursor: &str,
-        my_node: u64,
         now_ms: u64,
     ) -> Result<ApplyReport, StoreError> {
         let tx = self
             .db
-            .transaction([CUSTOMERS, TIMELINE, CONFLICTS, PARKED, META])
+            .transaction([CUSTOMERS, TIMELINE, PARKED, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
         let timeline = tx.object_store(TIMELINE)?;
         let parked = tx.object_store(PARKED)?;
         let mut report = ApplyReport::default();
-        let mut lost: Vec<(Change, Value, Hlc, String)> = Vec::new();
         for ((entity, id), group) in by_record(changes) {
-            let mut lost_here = Vec::new();
-            let label;
             match entity {
                 Entity::Customer => {
                     let existing = get_record(&customers, id).await?;
@@ -159,10 +140,9 @@ impl Store {
                         None => RecordState::default(),
                     };
                     state.fields.remove("id");
-                    report.applied += merge_into(&mut state, &group, my_node, &mut lost_here);
+                    report.applied += merge_into(&mut state, &group);
                     match from_state::<Customer>(id, &state.fields) {
                         Some(customer) => {
-                            label = customer.name.clone();
                             let agg = match existing {
                                 Some(r) => r.agg,
                                 None => Aggregates::from_interactions(
@@ -177,13 +157,11 @@ impl Store {
                             customers.put(&record).serde()?.await?;
                         }
                         None => {
-                            label = String::new();
                             park(&parked, entity, id, state).await?;
                         }
                     }
                 }
                 Entity::Interaction => {
-                    label = String::new();
                     let found = block_of(&timeline, id).await?;
                     let key = parked_key(entity, id);
                     let waiting: Option<ParkedRecord> = parked.get(key.clone()).serde()?.await?;
@@ -204,7 +182,7 @@ impl Store {
                         (None, Some(p)) => p.state,
                         (None, None) => RecordState::default(),
                     };
-                    report.applied += merge_into(&mut state, &group, my_node, &mut lost_here);
+                    report.applied += merge_into(&mut state, &group);
                     match from_state::<Interaction>(id, &state.fields) {
                         Some(interaction) => {
                             let new_owner = interaction.customer_id;
@@ -250,7 +228,6 @@ impl Store {
                     }
                 }
                 _ => {
-                    label = String::new();
                     let key = parked_key(entity, id);
                     let mut state = parked
                         .get(key)
@@ -258,35 +235,50 @@ impl Store {
                         .await?
                         .map(|p: ParkedRecord| p.state)
                         .unwrap_or_default();
-                    report.applied += merge_into(&mut state, &group, my_node, &mut lost_here);
+                    report.applied += merge_into(&mut state, &group);
                     park(&parked, entity, id, state).await?;
                 }
             }
-            lost.extend(
-                lost_here
-                    .into_iter()
-                    .map(|(c, v, h)| (c, v, h, label.clone())),
-            );
         }
-        let conflicts = tx.object_store(CONFLICTS)?;
-        for (winner, lost_value, lost_hlc, label) in &lost {
-            let entry = ConflictEntry {
-                entity: winner.entity,
-                id: winner.id.to_string(),
-                label: label.clone(),
-                field: winner.field.clone(),
-                lost_value: lost_value.clone(),
-                lost_hlc: *lost_hlc,
-                winner_value: winner.value.clone(),
-                winner_hlc: winner.hlc,
-                at_ms: now_ms as f64,
-            };
-            conflicts.add(&entry).serde()?.await?;
-        }
-        report.conflicts = lost.len();
         meta::put(&tx.object_store(META)?, meta::CURSOR, &cursor.to_string()).await?;
         tx.commit().await?;
         Ok(report)
+    }
+
+    /// Logs a local value that lost to a newer write of the same field made elsewhere
+    /// while it was still pending or unconfirmed (the sync engine tells which).
+    pub async fn log_conflict(
+        &self,
+        local: &Change,
+        winner: &Change,
+        now_ms: u64,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction([CUSTOMERS, CONFLICTS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let label = match local.entity {
+            Entity::Customer => get_record(&tx.object_store(CUSTOMERS)?, local.id)
+                .await?
+                .map(|r| r.customer.name)
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let entry = ConflictEntry {
+            entity: local.entity,
+            id: local.id.to_string(),
+            label,
+            field: local.field.clone(),
+            lost_value: local.value.clone(),
+            lost_hlc: local.hlc,
+            winner_value: winner.value.clone(),
+            winner_hlc: winner.hlc,
+            at_ms: now_ms as f64,
+        };
+        tx.object_store(CONFLICTS)?.add(&entry).serde()?.await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The conflict log, newest first, with each entry's key.

@@ -214,11 +214,8 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
             other,
         ),
     ];
-    let report = store
-        .apply_remote(&page1, "c1", MY_NODE, now().ms)
-        .await
-        .unwrap();
-    assert_eq!((report.applied, report.conflicts), (2, 0));
+    let report = store.apply_remote(&page1, "c1", now().ms).await.unwrap();
+    assert_eq!(report.applied, 2);
     assert_eq!(store.search_customers("芳", 10).await.unwrap().len(), 1);
     assert_eq!(
         store
@@ -234,7 +231,7 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
         "pulled changes are not queued again"
     );
 
-    // A local edit of the email, then a later remote email (it wins, ours is logged)
+    // A local edit of the email, then a later remote email (it wins; the lost value is logged)
     // and an older remote phone (ignored).
     let mut draft = store
         .customer(cid)
@@ -266,11 +263,22 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
             other,
         ),
     ];
-    let report = store
-        .apply_remote(&page2, "c2", MY_NODE, now().ms)
+    let report = store.apply_remote(&page2, "c2", now().ms).await.unwrap();
+    assert_eq!(report.applied, 1);
+    // The engine reports our pending email as lost; the store logs it.
+    let mine = store
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.field == "email")
+        .unwrap()
+        .into_change()
+        .unwrap();
+    store
+        .log_conflict(&mine, &page2[0], now().ms)
         .await
         .unwrap();
-    assert_eq!((report.applied, report.conflicts), (1, 1));
     let record = store.customer(cid).await.unwrap().unwrap();
     assert_eq!(record.customer.email, "theirs@example.com");
     assert_eq!(record.customer.phone, "13900001111");
@@ -321,10 +329,7 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
             other,
         ),
     ];
-    store
-        .apply_remote(&page3, "c3", MY_NODE, now().ms)
-        .await
-        .unwrap();
+    store.apply_remote(&page3, "c3", now().ms).await.unwrap();
     assert!(store.timeline(cid).await.unwrap().is_empty());
     let page4 = vec![
         change(
@@ -344,10 +349,7 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
             other,
         ),
     ];
-    store
-        .apply_remote(&page4, "c4", MY_NODE, now().ms)
-        .await
-        .unwrap();
+    store.apply_remote(&page4, "c4", now().ms).await.unwrap();
     let timeline = store.timeline(cid).await.unwrap();
     assert_eq!(timeline.len(), 1);
     assert_eq!(timeline[0].amount_minor, Some(30000));
@@ -363,9 +365,6 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
         far + 60_000,
         other,
     )];
-    store
-        .apply_remote(&page5, "c5", MY_NODE, now().ms)
-        .await
-        .unwrap();
+    store.apply_remote(&page5, "c5", now().ms).await.unwrap();
     assert_eq!(store.customer_count().await.unwrap(), 0);
 }

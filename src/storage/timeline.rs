@@ -66,7 +66,7 @@ impl Store {
             .flat_map(|b| b.items)
             .filter(|i| !i.deleted)
             .collect();
-        items.sort_by(|a, b| (b.at, b.id).cmp(&(a.at, a.id)));
+        items.sort_by_key(|i| std::cmp::Reverse((i.at, i.id)));
         Ok(items)
     }
 
@@ -121,12 +121,12 @@ impl Store {
 
 /// Appends an interaction to the customer's last block (or a new one when full) and
 /// returns the block to write.
-pub(crate) fn place<'a>(
-    blocks: &'a mut Vec<TimelineBlock>,
+pub(crate) fn place(
+    blocks: &mut Vec<TimelineBlock>,
     customer_id: Uuid,
     interaction: Interaction,
     versions: std::collections::BTreeMap<String, crm_core::Hlc>,
-) -> &'a TimelineBlock {
+) -> &TimelineBlock {
     if blocks.last().is_none_or(|b| b.items.len() >= BLOCK_SIZE) {
         let block = blocks.last().map_or(0, |b| b.block + 1);
         blocks.push(TimelineBlock {

@@ -80,10 +80,9 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) {
     while let Some(event) = engine::with(|e| e.poll_event()).flatten() {
         let result = match event {
             Event::Apply { changes, cursor } => {
-                let node = engine::with(|e| e.clock().node).unwrap_or(0);
                 changed = true;
                 store
-                    .apply_remote(&changes, &cursor, node, engine::now_ms())
+                    .apply_remote(&changes, &cursor, engine::now_ms())
                     .await
                     .map(|_| ())
             }
@@ -122,9 +121,10 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) {
                 )));
                 Ok(())
             }
-            // The store logs lost local values itself while applying pulled changes
-            // (any replaced value this replica wrote), which covers these too.
-            Event::ConflictLost { .. } => Ok(()),
+            Event::ConflictLost { local, winner } => {
+                changed = true;
+                store.log_conflict(&local, &winner, engine::now_ms()).await
+            }
         };
         if let Err(e) = result {
             // Storage refused: rebuild the engine from what is stored (cursor and

@@ -128,6 +128,9 @@ pub struct Customer {
     /// Creation time, ms since the Unix epoch (passed in by the shell).
     #[serde(default)]
     pub created_ms: i64,
+    /// Set on the customer retired by a duplicate merge: the survivor's id.
+    #[serde(default)]
+    pub merged_into: Option<Uuid>,
     #[serde(default, rename = "_deleted")]
     pub deleted: bool,
 }
@@ -155,6 +158,7 @@ impl Customer {
             contracted: false,
             notes: String::new(),
             created_ms,
+            merged_into: None,
             deleted: false,
         }
     }

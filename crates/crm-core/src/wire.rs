@@ -39,6 +39,10 @@ pub struct LoginResponse {
     pub token: String,
     /// Who signed in.
     pub user: UserInfo,
+    /// The server's clock (an extension), so a client can correct its clock before its
+    /// first push.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_hlc: Option<Hlc>,
 }
 
 /// The signed-in user as the client shows it.

@@ -1,7 +1,8 @@
 //! Deterministic convergence simulation (quinn-proto style): several client replicas,
 //! each a `SyncEngine` over an in-memory store, and an in-memory model of the server,
 //! connected by a network that drops, duplicates and reorders messages. Clients edit
-//! offline (same and different fields, deletes, restores), go on- and offline, run
+//! offline (same and different fields, deletes, restores), go on- and offline, reload
+//! the page (engine rebuilt from persisted state), run
 //! skewed clocks, and sync in random order. After a final full sync every replica must
 //! equal the server, and every write must survive unless a later-HLC write to the same
 //! field beat it.
@@ -15,7 +16,7 @@ use crm_core::{
     change::{Change, Entity, DELETED},
     hlc::{Clock, Hlc},
     merge::{decide, Decision, RecordState},
-    sync::{Event, Reply, Request, SyncConfig, SyncEngine},
+    sync::{Event, Pending, Reply, Request, SyncConfig, SyncEngine},
     wire::{ErrorBody, ErrorCode, ErrorResponse, PullQuery, PullResponse, PushResponse},
 };
 use rand::{Rng, SeedableRng};
@@ -143,6 +144,9 @@ impl ServerModel {
 
 struct Client {
     engine: SyncEngine,
+    config: SyncConfig,
+    /// Page loads so far; replies to an earlier page's requests are dropped.
+    epoch: u32,
     /// This client's clock minus true time.
     skew: i64,
     store: Records,
@@ -168,11 +172,13 @@ struct Stats {
     dropped: u64,
     duplicated: u64,
     failures: u64,
+    reloads: u64,
 }
 
+/// A message in flight: client index, the client's page epoch, then the payload.
 enum Msg {
-    ToServer(usize, Request),
-    ToClient(usize, u64, Reply),
+    ToServer(usize, u32, Request),
+    ToClient(usize, u32, u64, Reply),
 }
 
 struct Sim {
@@ -206,11 +212,17 @@ impl Sim {
                     backoff_max_ms: 8_000,
                     jitter_seed: seed ^ i as u64,
                 };
-                let mut engine =
-                    SyncEngine::new(config, Clock::new(0x100 + i as u64), None, Vec::new());
+                let mut engine = SyncEngine::new(
+                    config.clone(),
+                    Clock::new(0x100 + i as u64),
+                    None,
+                    Vec::new(),
+                );
                 engine.handle_online(T0, rng.random_bool(0.7));
                 Client {
                     engine,
+                    config,
+                    epoch: 0,
                     skew,
                     store: Records::new(),
                 }
@@ -330,13 +342,13 @@ impl Sim {
     fn poll(&mut self, c: usize) {
         let local = self.clients[c].local(self.now);
         if let Some(req) = self.clients[c].engine.poll_request(local) {
-            self.net.push(Msg::ToServer(c, req));
+            self.net.push(Msg::ToServer(c, self.clients[c].epoch, req));
         }
     }
 
     fn deliver(&mut self, msg: Msg, faults: bool) {
         match msg {
-            Msg::ToServer(c, req) => {
+            Msg::ToServer(c, epoch, req) => {
                 let reply = if faults && self.rng.random_bool(0.05) {
                     let code = if self.rng.random_bool(0.5) {
                         ErrorCode::Internal
@@ -347,9 +359,10 @@ impl Sim {
                 } else {
                     self.server.handle(self.now, &req)
                 };
-                self.net.push(Msg::ToClient(c, req.id(), reply));
+                self.net.push(Msg::ToClient(c, epoch, req.id(), reply));
             }
-            Msg::ToClient(c, id, reply) => {
+            Msg::ToClient(c, epoch, _, _) if epoch != self.clients[c].epoch => {}
+            Msg::ToClient(c, _, id, reply) => {
                 let local = self.clients[c].local(self.now);
                 self.clients[c].engine.handle_response(local, id, reply);
                 self.drain(c);
@@ -381,8 +394,8 @@ impl Sim {
                 } else if roll < 20 {
                     self.stats.duplicated += 1;
                     let copy = match &msg {
-                        Msg::ToServer(c, r) => Msg::ToServer(*c, r.clone()),
-                        Msg::ToClient(c, id, r) => Msg::ToClient(*c, *id, r.clone()),
+                        Msg::ToServer(c, e, r) => Msg::ToServer(*c, *e, r.clone()),
+                        Msg::ToClient(c, e, id, r) => Msg::ToClient(*c, *e, *id, r.clone()),
                     };
                     self.net.push(copy);
                     self.deliver(msg, true);
@@ -390,7 +403,8 @@ impl Sim {
                     self.deliver(msg, true);
                 }
             }
-            90..95 => {
+            94..96 => self.reload(c),
+            90..96 => {
                 let online = self.rng.random_bool(0.6);
                 let local = self.clients[c].local(self.now);
                 self.clients[c].engine.handle_online(local, online);
@@ -400,6 +414,17 @@ impl Sim {
                 self.clients[c].engine.sync_now(local);
             }
         }
+    }
+
+    /// A page reload: the engine is rebuilt from what the driver persisted (clock,
+    /// cursor, outbox); replies to the old page's requests never arrive.
+    fn reload(&mut self, c: usize) {
+        let client = &mut self.clients[c];
+        let outbox: Vec<Pending> = client.engine.outbox().cloned().collect();
+        let state = client.engine.state();
+        client.engine = SyncEngine::resume(client.config.clone(), state, outbox);
+        client.epoch += 1;
+        self.stats.reloads += 1;
     }
 
     /// Heals the network and syncs every client until a whole round changes nothing.
@@ -415,6 +440,18 @@ impl Sim {
             );
             self.now += 60_000;
             let seq_before = self.server.seq;
+            if std::env::var("SIM_DEBUG").is_ok() {
+                for c in &self.clients {
+                    eprintln!(
+                        "round {round}: {:?} outbox {:?}",
+                        c.engine.status(),
+                        c.engine
+                            .outbox()
+                            .map(|p| (p.seq, &p.change.field, p.change.hlc.to_string()))
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
             for c in 0..self.clients.len() {
                 let local = self.clients[c].local(self.now);
                 self.clients[c].engine.handle_timeout(local);
@@ -515,6 +552,7 @@ fn run_quarter(quarter: u64) {
         total.dropped += s.dropped;
         total.duplicated += s.duplicated;
         total.failures += s.failures;
+        total.reloads += s.reloads;
     }
     eprintln!(
         "sim quarter {quarter}: {} schedules, {total:?}",
@@ -527,7 +565,8 @@ fn run_quarter(quarter: u64) {
                 && total.restamps > 0
                 && total.dropped > 0
                 && total.duplicated > 0
-                && total.failures > 0,
+                && total.failures > 0
+                && total.reloads > 0,
             "{total:?}"
         );
     }

@@ -28,7 +28,9 @@ use crate::{
 };
 
 pub use backoff::Backoff;
-pub use types::{Event, Pending, Phase, Reply, Request, RequestId, Restamp, Status, SyncConfig};
+pub use types::{
+    Event, Pending, Phase, Reply, Request, RequestId, Restamp, Status, SyncConfig, SyncState,
+};
 
 use outbox::Outbox;
 
@@ -79,21 +81,38 @@ pub struct SyncEngine {
 }
 
 impl SyncEngine {
-    /// An engine resuming from stored state: the clock, the cursor of the last pull
-    /// (`None` = never pulled) and the outbox in any order. It starts online with a
-    /// sync due at once; call `handle_online(now, false)` first if offline.
+    /// An engine from a clock, the cursor of the last pull (`None` = never pulled) and
+    /// the outbox in any order, with no re-stamp floor: right for a fresh install;
+    /// after a reload prefer [`resume`](Self::resume) with the persisted
+    /// [`state`](Self::state). It starts online with a sync due at once; call
+    /// `handle_online(now, false)` first if offline.
     pub fn new(
         config: SyncConfig,
         clock: Clock,
         cursor: Option<String>,
         outbox: Vec<Pending>,
     ) -> Self {
+        let state = SyncState {
+            clock,
+            cursor,
+            floor: Hlc::default(),
+        };
+        Self::resume(config, state, outbox)
+    }
+
+    /// An engine resuming from what the driver persisted: [`state`](Self::state) and
+    /// the outbox (any order).
+    pub fn resume(config: SyncConfig, state: SyncState, outbox: Vec<Pending>) -> Self {
+        let SyncState {
+            clock,
+            cursor,
+            floor,
+        } = state;
         let backoff = Backoff::new(
             config.backoff_base_ms,
             config.backoff_max_ms,
             config.jitter_seed,
         );
-        let floor = clock.last;
         SyncEngine {
             batch_limit: config.max_batch.max(1),
             config,
@@ -122,6 +141,16 @@ impl SyncEngine {
     /// The clock to persist (it moves on every edit and every reply).
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// Everything to persist besides the outbox (clock, cursor, re-stamp floor); store
+    /// it after acting on events and pass it to [`resume`](Self::resume) on reload.
+    pub fn state(&self) -> SyncState {
+        SyncState {
+            clock: self.clock.clone(),
+            cursor: self.cursor.clone(),
+            floor: self.floor,
+        }
     }
 
     /// The cursor of the last applied pull page.
@@ -224,7 +253,9 @@ impl SyncEngine {
     }
 
     /// The reply to request `id`. Replies to anything but the request in flight (late,
-    /// duplicated, or after a timeout) are ignored.
+    /// duplicated, or after a timeout) are ignored. Ids restart with each engine, so a
+    /// driver must not feed an engine replies to an earlier instance's requests (a page
+    /// reload drops them anyway).
     pub fn handle_response(&mut self, now: u64, id: RequestId, reply: Reply) {
         let Some(flight) = self.in_flight.take_if(|f| f.id == id) else {
             return;

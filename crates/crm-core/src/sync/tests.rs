@@ -466,3 +466,42 @@ fn resumes_from_a_stored_outbox_with_fresh_sequence_numbers() {
     assert_eq!(edit(&mut e, T0, 1, "c", json!(3))[0].seq, 10);
     expect_push(&mut e, T0, &["a", "b", "c"]);
 }
+
+#[test]
+fn persisted_state_keeps_the_restamp_floor_across_a_reload() {
+    let mut e = engine();
+    let theirs = remote(
+        1,
+        "name",
+        json!("x"),
+        Hlc {
+            wall_ms: T0 + 50_000,
+            counter: 0,
+            node: 9,
+        },
+    );
+    e.sync_now(T0 + 1);
+    let pull = expect_pull(&mut e, T0 + 1, Some("0"));
+    e.handle_response(
+        T0 + 1,
+        pull,
+        pulled(vec![theirs.clone()], "1", false, T0 + 1),
+    );
+    let json = serde_json::to_string(&e.state()).unwrap();
+    let state: SyncState = serde_json::from_str(&json).unwrap();
+    assert_eq!(state.floor, theirs.hlc);
+    let mut e = SyncEngine::resume(SyncConfig::default(), state, Vec::new());
+    assert_eq!(e.cursor(), Some("1"));
+    // A fast edit refused for skew is re-stamped above everything pulled before.
+    edit(&mut e, T0 + 3_600_000, 1, "name", json!("mine"));
+    let push = expect_push(&mut e, T0 + 3_600_000, &["name"]);
+    e.handle_response(
+        T0 + 3_600_000,
+        push,
+        refused(ErrorCode::ClockSkew, Some(0), T0 + 2),
+    );
+    let Some(Event::Restamped(r)) = drain(&mut e).into_iter().next() else {
+        panic!("no restamp")
+    };
+    assert!(r[0].change.hlc > theirs.hlc && r[0].change.hlc.wall_ms < T0 + 3_600_000);
+}

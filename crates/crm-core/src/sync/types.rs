@@ -1,14 +1,30 @@
 //! The inputs and outputs of the [`SyncEngine`](super::SyncEngine): configuration, outbox
 //! entries, requests to send, replies to feed back, and events for the driver.
 
+use serde::{Deserialize, Serialize};
+
 use crate::{
     change::{Change, Entity},
-    hlc::Hlc,
+    hlc::{Clock, Hlc},
     wire::{
         ErrorCode, ErrorResponse, PullQuery, PullResponse, PushRequest, PushResponse, API_PREFIX,
         MAX_BATCH, MAX_PULL_LIMIT,
     },
 };
+
+/// What a driver persists between page loads besides the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncState {
+    /// The hybrid logical clock (with its offset estimate).
+    pub clock: Clock,
+    /// Cursor of the last applied pull page; `None` = never pulled.
+    pub cursor: Option<String>,
+    /// Largest HLC the server accepted from or sent to this client: after a
+    /// `clock_skew` correction new stamps stay above it, so a re-stamped local write
+    /// never drops below a remote one it already beat locally.
+    #[serde(default)]
+    pub floor: Hlc,
+}
 
 /// Identifies one request so a late or duplicated reply to an abandoned one is ignored.
 pub type RequestId = u64;

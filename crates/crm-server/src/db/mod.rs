@@ -71,6 +71,11 @@ impl Db {
         })
     }
 
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Runs `f` with the writer connection and the sequence counter.
     fn write<T>(
         &self,

@@ -67,6 +67,7 @@ pub async fn login(
     Ok(AxumJson(LoginResponse {
         token,
         user: creds.user,
+        server_hlc: Some(state.server_hlc()),
     }))
 }
 

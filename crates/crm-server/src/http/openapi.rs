@@ -102,6 +102,9 @@ pub mod schemas {
         /// Send as `Authorization: Bearer <token>`.
         pub token: String,
         pub user: UserInfo,
+        /// The server clock (an extension).
+        #[schema(pattern = "^[0-9]{15}-[0-9]{5}-[0-9a-f]{16}$")]
+        pub server_hlc: Option<String>,
     }
 
     /// The signed-in user.
@@ -264,6 +267,7 @@ mod tests {
             &LoginResponse {
                 token: "t".into(),
                 user: user.clone(),
+                server_hlc: Some(hlc),
             },
         );
         check("UserInfo", &user);

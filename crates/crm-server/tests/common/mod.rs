@@ -37,12 +37,22 @@ impl TestServer {
         let task = tokio::spawn(serve::serve(listener, state.clone(), async {
             let _ = stopped.await;
         }));
-        TestServer { addr, state, stop: Some(stop), task: Some(task), _dir: dir, client: reqwest::Client::new() }
+        TestServer {
+            addr,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+            _dir: dir,
+            client: reqwest::Client::new(),
+        }
     }
 
     /// Adds a user directly in the database.
     pub fn add_user(&self, org: &str, email: &str, password: &str, role: Role) {
-        self.state.db.add_user(org, email, password, role, None).unwrap();
+        self.state
+            .db
+            .add_user(org, email, password, role, None)
+            .unwrap();
     }
 
     /// `http://addr` + path.
@@ -51,7 +61,13 @@ impl TestServer {
     }
 
     /// A request with an optional bearer token; returns status and JSON body (Null if none).
-    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Vec<u8>>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method.parse().unwrap(), self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -62,24 +78,44 @@ impl TestServer {
         let res = req.send().await.unwrap();
         let status = res.status();
         let bytes = res.bytes().await.unwrap();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     /// Signs in and returns the token.
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let (status, body) = self.call("POST", "/api/v1/auth/login", None, Some(json_bytes(&json!({"email": email, "password": password})))).await;
+        let (status, body) = self
+            .call(
+                "POST",
+                "/api/v1/auth/login",
+                None,
+                Some(json_bytes(&json!({"email": email, "password": password}))),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["token"].as_str().unwrap().to_string()
     }
 
     /// Pushes `{"changes": changes}`.
     pub async fn push(&self, token: &str, changes: &[Value]) -> (StatusCode, Value) {
-        self.call("POST", "/api/v1/sync/push", Some(token), Some(json_bytes(&json!({ "changes": changes })))).await
+        self.call(
+            "POST",
+            "/api/v1/sync/push",
+            Some(token),
+            Some(json_bytes(&json!({ "changes": changes }))),
+        )
+        .await
     }
 
     /// Pulls with a raw query string.
     pub async fn pull(&self, token: &str, query: &str) -> (StatusCode, Value) {
-        let path = if query.is_empty() { "/api/v1/sync/pull".to_string() } else { format!("/api/v1/sync/pull?{query}") };
+        let path = if query.is_empty() {
+            "/api/v1/sync/pull".to_string()
+        } else {
+            format!("/api/v1/sync/pull?{query}")
+        };
         self.call("GET", &path, Some(token), None).await
     }
 
@@ -108,7 +144,15 @@ pub async fn pull_all(client: &reqwest::Client, base: &str, token: &str, limit: 
         if let Some(s) = &since {
             url.push_str(&format!("&since={s}"));
         }
-        let body: Value = client.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+        let body: Value = client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         all.extend(body["changes"].as_array().unwrap().iter().cloned());
         since = Some(body["cursor"].as_str().unwrap().to_string());
         if !body["more"].as_bool().unwrap() {
@@ -123,12 +167,20 @@ pub fn json_bytes(v: &Value) -> Vec<u8> {
 
 /// Wall-clock ms now.
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis() as u64
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
 }
 
 /// An HLC at `wall_ms` from node `node`.
 pub fn hlc(wall_ms: u64, counter: u32, node: u64) -> String {
-    Hlc { wall_ms, counter, node }.to_string()
+    Hlc {
+        wall_ms,
+        counter,
+        node,
+    }
+    .to_string()
 }
 
 /// A customer field change as JSON.
@@ -141,8 +193,18 @@ pub fn change(id: u128, field: &str, value: Value, hlc: &str) -> Value {
 pub fn assert_error(status: StatusCode, body: &Value, expected_status: u16, code: &str) {
     assert_eq!(status.as_u16(), expected_status, "{body}");
     assert_eq!(body["error"]["code"], code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
-    assert!(body["server_hlc"].as_str().is_some_and(|h| h.parse::<Hlc>().is_ok()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["server_hlc"]
+            .as_str()
+            .is_some_and(|h| h.parse::<Hlc>().is_ok()),
+        "{body}"
+    );
 }
 
 /// Writes a tiny built app into `dir`.

@@ -1,0 +1,147 @@
+//! `segment_native_{s,m,l}` (BENCH.md): build the segmentation columns from customers and
+//! their aggregates, derive RFM tiers, the spend pyramid, VIP and lifecycle, and count
+//! three rule segments. The data set is generated and aggregated once, outside the
+//! measured loop, as the browser store holds it (customers + aggregates, no interactions).
+//!
+//! Run: `cargo bench -p crm-core --bench segment`. Besides criterion's report it prints
+//! one `BENCH segment_native_<size> <median> ms` line per size for scripts to grep.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use criterion::Criterion;
+use crm_core::aggregates::Aggregates;
+use crm_core::customer::Customer;
+use crm_core::demo::{Demo, Size, DEMO_SEED};
+use crm_core::segment::{
+    CmpOp, CustomerRow, InteractionStats, Lifecycle, Period, Rule, SegmentColumns, SegmentSettings,
+    TagOp, Tier,
+};
+
+/// Customers with their aggregates and interaction stats, as the store keeps them.
+struct Book {
+    customers: Vec<Customer>,
+    aggregates: Vec<Aggregates>,
+    stats: Vec<InteractionStats>,
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid date")
+}
+
+fn book(size: Size) -> Book {
+    let demo = Demo::new(size, DEMO_SEED, today());
+    let mut book = Book {
+        customers: Vec::with_capacity(demo.len()),
+        aggregates: Vec::with_capacity(demo.len()),
+        stats: Vec::with_capacity(demo.len()),
+    };
+    for c in demo.range(0..demo.len()) {
+        book.aggregates
+            .push(Aggregates::from_interactions(&c.interactions));
+        book.stats
+            .push(InteractionStats::from_interactions(&c.interactions));
+        book.customers.push(c.customer);
+    }
+    book
+}
+
+/// The three segments of the benchmark.
+fn rules() -> [Rule; 3] {
+    [
+        // Gold or Platinum in Shanghai.
+        Rule::and([
+            Rule::Tier {
+                any_of: vec![Tier::Gold, Tier::Platinum],
+            },
+            Rule::City {
+                any_of: vec!["上海".into()],
+            },
+        ]),
+        // Dormant VIPs.
+        Rule::and([
+            Rule::Vip { is: true },
+            Rule::Lifecycle {
+                any_of: vec![Lifecycle::Dormant],
+            },
+        ]),
+        // Spend > ¥5,000 in the last 3 calendar months (≈ 90 days) with tag 商务.
+        Rule::and([
+            Rule::Spend {
+                period: Period::LastMonths { months: 3 },
+                op: CmpOp::Gt,
+                value_minor: 500_000,
+            },
+            Rule::Tags {
+                op: TagOp::Any,
+                tags: vec!["商务".into()],
+            },
+        ]),
+    ]
+}
+
+/// The measured work: columns + RFM + tiers + pyramid + VIP + lifecycle + 3 segments.
+fn segment(book: &Book, settings: &SegmentSettings, rules: &[Rule; 3]) -> ([usize; 5], [usize; 3]) {
+    let rows = (0..book.customers.len()).map(|i| CustomerRow {
+        customer: &book.customers[i],
+        aggregates: &book.aggregates[i],
+        stats: Some(&book.stats[i]),
+    });
+    let columns = SegmentColumns::build(rows, today(), settings);
+    let counts = rules
+        .each_ref()
+        .map(|rule| columns.count(rule).expect("valid rule"));
+    (columns.summary().tiers, counts)
+}
+
+/// Median wall time of `runs` calls after two warm-up calls, in milliseconds.
+fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    f();
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[runs / 2]
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    // Under `cargo test --benches` (no `--bench` flag) run S once as a smoke test only.
+    let benchmarking = std::env::args().any(|a| a == "--bench");
+    let sizes: &[(Size, &str)] = if benchmarking {
+        &[(Size::S, "s"), (Size::M, "m"), (Size::L, "l")]
+    } else {
+        &[(Size::S, "s")]
+    };
+    let settings = SegmentSettings::default();
+    let rules = rules();
+    let mut lines = Vec::new();
+    for &(size, suffix) in sizes {
+        let book = book(size);
+        let name = format!("segment_native_{suffix}");
+        let (tiers, counts) = segment(&book, &settings, &rules);
+        println!(
+            "{name}: {} customers, tiers {tiers:?}, segments {counts:?}",
+            book.customers.len()
+        );
+        criterion.bench_function(&name, |b| {
+            b.iter(|| segment(black_box(&book), &settings, &rules))
+        });
+        if benchmarking {
+            let ms = median_ms(15, || {
+                black_box(segment(black_box(&book), &settings, &rules));
+            });
+            lines.push(format!("BENCH {name} {ms:.2} ms"));
+        }
+    }
+    criterion.final_summary();
+    for line in lines {
+        println!("{line}");
+    }
+}

@@ -1,0 +1,164 @@
+// Field-level LWW sync end to end: a real crm-server process (SQLite file, real HTTP) and
+// two browser contexts signed in as the same user (two devices, two IndexedDBs).
+// Different fields edited offline on each device both survive; the same field edited on
+// both ends with the later edit everywhere and the loser in the conflict log.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  button,
+  customerCount,
+  customerLink,
+  expectText,
+  expectVisible,
+  field,
+  heading1,
+  launchBrowser,
+  navLink,
+  newPage,
+  syncBadge,
+} from './helpers.mjs';
+
+const DIST = process.env.DIST_DIR ?? 'dist';
+const SERVER_BIN =
+  process.env.CRM_SERVER ?? ['target/release/crm-server', 'target/debug/crm-server'].find((p) => existsSync(p));
+const EMAIL = 'rep@example.com';
+const PASSWORD = 'field-sales-2026';
+const TEST_TIMEOUT = 180_000;
+const SYNC_TIMEOUT = { timeout: 30_000 };
+
+/** Starts crm-server on a free port with a fresh SQLite file and one user. */
+async function startServer(t) {
+  assert.ok(SERVER_BIN, 'crm-server is built (cargo build -p crm-server)');
+  const dir = await mkdtemp(join(tmpdir(), 'crm-sync-'));
+  const db = join(dir, 'crm.sqlite');
+  execFileSync(SERVER_BIN, ['user', 'add', '--db', db, '--org', 'Jinjiang Travel', '--email', EMAIL, '--password', PASSWORD, '--role', 'rep']);
+  const child = spawn(SERVER_BIN, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--dist', DIST], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const origin = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[\d.]+:\d+)/);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`crm-server exited with ${code}`)));
+  });
+  t.after(async () => {
+    child.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  });
+  return origin;
+}
+
+async function signIn(page, origin) {
+  await page.goto(`${origin}/sync`);
+  await expectVisible(field(page, 'Server'));
+  assert.equal(await field(page, 'Server').inputValue(), origin);
+  await field(page, 'Email').fill(EMAIL);
+  await field(page, 'Password').fill(PASSWORD);
+  await button(page, 'Sign in').click();
+  await expectText(page.getByText(/Signed in as/), /Jinjiang Travel/, SYNC_TIMEOUT);
+}
+
+/** Sync now on the Sync screen, then wait until nothing is pending and a sync completed. */
+async function syncNow(page) {
+  await navLink(page, 'Sync').click();
+  const before = await syncBadge(page).textContent();
+  await button(page, 'Sync now').click();
+  await expectText(syncBadge(page), /Online · 0 pending · Last sync: \d/, SYNC_TIMEOUT);
+  return before;
+}
+
+async function openCustomer(page, name) {
+  await navLink(page, 'Customers').click();
+  await expectText(customerCount(page), /^\d+ customers?$/);
+  await customerLink(page, name).click();
+  await expectText(heading1(page), name);
+}
+
+async function edit(page, name, values) {
+  await openCustomer(page, name);
+  await button(page, 'Edit').click();
+  for (const [label, value] of Object.entries(values)) await field(page, label).fill(value);
+  await button(page, 'Save').click();
+  await expectText(heading1(page), name);
+}
+
+async function expectDetails(page, name, texts) {
+  await openCustomer(page, name);
+  for (const text of texts) await expectVisible(page.getByText(text, { exact: true }), SYNC_TIMEOUT);
+}
+
+describe('sync between two devices', () => {
+  let browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('offline edits of different fields merge; the same field keeps the later edit and logs the loser', { timeout: TEST_TIMEOUT }, async (t) => {
+    const origin = await startServer(t);
+    const a = await newPage(browser, t);
+    const b = await newPage(browser, t);
+    await signIn(a, origin);
+    await signIn(b, origin);
+
+    // Device A creates the customer; device B receives it.
+    await navLink(a, 'Customers').click();
+    await button(a, 'New customer').click();
+    await field(a, 'Name').fill('张伟');
+    await field(a, 'Phone').fill('13800000001');
+    await field(a, 'Email').fill('zhang.wei@example.com');
+    await field(a, 'City').fill('上海');
+    await button(a, 'Save').click();
+    await expectText(heading1(a), '张伟');
+    await syncNow(a);
+    await syncNow(b);
+    await expectDetails(b, '张伟', ['13800000001', 'zhang.wei@example.com']);
+
+    // Both offline: A edits the phone, B the email.
+    await a.context().setOffline(true);
+    await b.context().setOffline(true);
+    await edit(a, '张伟', { Phone: '13900000002' });
+    await edit(b, '张伟', { Email: 'zw@example.cn' });
+    await expectText(syncBadge(a), /Offline · \d+ pending/);
+    await a.context().setOffline(false);
+    await b.context().setOffline(false);
+    await syncNow(a);
+    await syncNow(b);
+    await syncNow(a);
+    await expectDetails(a, '张伟', ['13900000002', 'zw@example.cn']);
+    await expectDetails(b, '张伟', ['13900000002', 'zw@example.cn']);
+
+    // Same field on both, offline: B's edit is the later one and wins everywhere, and A
+    // (whose edit reaches the server after B's) logs its lost value.
+    await a.context().setOffline(true);
+    await b.context().setOffline(true);
+    await edit(a, '张伟', { City: '北京' });
+    await edit(b, '张伟', { City: '广州' });
+    await a.context().setOffline(false);
+    await b.context().setOffline(false);
+    await syncNow(b);
+    await syncNow(a);
+    await syncNow(b);
+    await expectDetails(a, '张伟', ['广州']);
+    await expectDetails(b, '张伟', ['广州']);
+
+    // A's lost value is in its conflict log; restoring it makes it the newest edit.
+    await navLink(a, 'Sync').click();
+    const conflicts = a.getByRole('list', { name: 'Conflicts' });
+    await expectText(conflicts, /Your value: 北京/, SYNC_TIMEOUT);
+    await expectText(conflicts, /Kept value: 广州/);
+    await a.getByRole('button', { name: 'Restore 张伟 city' }).click();
+    await expectText(a.getByText('No conflicts.'), 'No conflicts.');
+    await syncNow(a);
+    await syncNow(b);
+    await expectDetails(b, '张伟', ['北京']);
+  });
+});
