@@ -3,8 +3,12 @@
 //! three rule segments. The data set is generated and aggregated once, outside the
 //! measured loop, as the browser store holds it (customers + aggregates, no interactions).
 //!
+//! `segment_native_resident_{s,m,l}` is the same minus building the columns: what a worker
+//! that keeps the columns resident redoes when the date or the settings change.
+//!
 //! Run: `cargo bench -p crm-core --bench segment`. Besides criterion's report it prints
-//! one `BENCH segment_native_<size> <median> ms` line per size for scripts to grep.
+//! `BENCH segment_native_<size> <median> ms` (and the resident figure) per size for
+//! scripts to grep.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -24,6 +28,16 @@ struct Book {
     customers: Vec<Customer>,
     aggregates: Vec<Aggregates>,
     stats: Vec<InteractionStats>,
+}
+
+impl Book {
+    fn rows(&self) -> impl Iterator<Item = CustomerRow<'_>> {
+        (0..self.customers.len()).map(|i| CustomerRow {
+            customer: &self.customers[i],
+            aggregates: &self.aggregates[i],
+            stats: Some(&self.stats[i]),
+        })
+    }
 }
 
 fn today() -> NaiveDate {
@@ -83,16 +97,24 @@ fn rules() -> [Rule; 3] {
 
 /// The measured work: columns + RFM + tiers + pyramid + VIP + lifecycle + 3 segments.
 fn segment(book: &Book, settings: &SegmentSettings, rules: &[Rule; 3]) -> ([usize; 5], [usize; 3]) {
-    let rows = (0..book.customers.len()).map(|i| CustomerRow {
-        customer: &book.customers[i],
-        aggregates: &book.aggregates[i],
-        stats: Some(&book.stats[i]),
-    });
-    let columns = SegmentColumns::build(rows, today(), settings);
+    let columns = SegmentColumns::build(book.rows(), today(), settings);
     let counts = rules
         .each_ref()
         .map(|rule| columns.count(rule).expect("valid rule"));
     (columns.summary().tiers, counts)
+}
+
+/// What a worker that keeps the columns resident redoes when the date or the settings
+/// change: re-derive RFM, tiers, pyramid, VIP and lifecycle, then count 3 segments.
+fn rescore(
+    columns: &mut SegmentColumns,
+    settings: &SegmentSettings,
+    rules: &[Rule; 3],
+) -> [usize; 3] {
+    columns.recompute(today(), settings);
+    rules
+        .each_ref()
+        .map(|rule| columns.count(rule).expect("valid rule"))
 }
 
 /// Median wall time of `runs` calls after two warm-up calls, in milliseconds.
@@ -133,11 +155,20 @@ fn main() {
         criterion.bench_function(&name, |b| {
             b.iter(|| segment(black_box(&book), &settings, &rules))
         });
+        let resident = format!("segment_native_resident_{suffix}");
+        let mut columns = SegmentColumns::build(book.rows(), today(), &settings);
+        criterion.bench_function(&resident, |b| {
+            b.iter(|| rescore(black_box(&mut columns), &settings, &rules))
+        });
         if benchmarking {
             let ms = median_ms(15, || {
                 black_box(segment(black_box(&book), &settings, &rules));
             });
             lines.push(format!("BENCH {name} {ms:.2} ms"));
+            let ms = median_ms(15, || {
+                black_box(rescore(black_box(&mut columns), &settings, &rules));
+            });
+            lines.push(format!("BENCH {resident} {ms:.2} ms"));
         }
     }
     criterion.final_summary();

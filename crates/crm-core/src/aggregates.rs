@@ -16,6 +16,19 @@ pub struct MonthBucket {
     pub spend_minor: i64,
 }
 
+/// Interactions of one Monday-to-Sunday week, for the dashboard's activity chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WeekBucket {
+    /// See [`week_index`].
+    pub week: i32,
+    pub interactions: u32,
+}
+
+/// Week index used by [`WeekBucket::week`]: weeks since Monday 0001-01-01.
+pub fn week_index(date: NaiveDate) -> i32 {
+    (date.num_days_from_ce() - 1).div_euclid(7)
+}
+
 /// Month index used by [`MonthBucket::month`].
 pub fn month_index(date: NaiveDate) -> i32 {
     date.year() * 12 + date.month0() as i32
@@ -34,6 +47,9 @@ pub struct Aggregates {
     pub next_visit: Option<NaiveDate>,
     /// Sorted by month, only months with purchases.
     pub months: Vec<MonthBucket>,
+    /// Sorted by week, only weeks with interactions.
+    #[serde(default)]
+    pub weeks: Vec<WeekBucket>,
 }
 
 impl Aggregates {
@@ -56,6 +72,17 @@ impl Aggregates {
             return;
         }
         self.interactions += 1;
+        let week = week_index(i.at.date());
+        match self.weeks.binary_search_by_key(&week, |b| b.week) {
+            Ok(pos) => self.weeks[pos].interactions += 1,
+            Err(pos) => self.weeks.insert(
+                pos,
+                WeekBucket {
+                    week,
+                    interactions: 1,
+                },
+            ),
+        }
         if i.kind.is_contact() {
             self.last_contact = self.last_contact.max(Some(i.at));
             if self.next_visit.is_some_and(|due| i.at.date() >= due) && i.next_visit.is_none() {
@@ -136,6 +163,30 @@ mod tests {
         assert_eq!(agg.last_purchase, Some(at(5)));
         assert_eq!(agg.months.len(), 1);
         assert_eq!(agg.months[0].items, 4);
+        // 2026-11-03 and -05 share a week (Mon 2 Nov); 20 Nov is two weeks later.
+        let weeks: Vec<(i32, u32)> = agg
+            .weeks
+            .iter()
+            .map(|w| (w.week - agg.weeks[0].week, w.interactions))
+            .collect();
+        assert_eq!(weeks, vec![(0, 2), (2, 1)]);
+    }
+
+    #[test]
+    fn weeks_start_on_monday() {
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        assert_eq!(
+            week_index(monday),
+            week_index(monday + chrono::Days::new(6))
+        );
+        assert_eq!(
+            week_index(monday) + 1,
+            week_index(monday + chrono::Days::new(7))
+        );
+        assert_eq!(
+            week_index(monday) - 1,
+            week_index(monday - chrono::Days::new(1))
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::lifecycle::{first_seen_day, Lifecycle};
@@ -40,7 +40,7 @@ fn opt_day(d: i32) -> Option<i32> {
 pub type TierCounts = [usize; 5];
 
 /// Everything the dashboard shows about the whole book, in one serialisable value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentSummary {
     pub customers: usize,
     /// In [`Tier::ALL`] order.
@@ -364,6 +364,11 @@ impl SegmentColumns {
     /// Whole days since customer `i` was last contacted (`None`: never).
     pub fn days_since_contact(&self, i: usize) -> Option<i64> {
         opt_day(self.last_contact[i]).map(|d| self.today_day as i64 - d as i64)
+    }
+
+    /// Customer ids of a segment's members (what a saved segment's member list shows).
+    pub fn member_ids(&self, members: &super::Bitset) -> Vec<Uuid> {
+        members.iter().map(|i| self.ids[i]).collect()
     }
 
     /// Tier counts, pyramid, VIPs and lifecycle counts of the whole book.

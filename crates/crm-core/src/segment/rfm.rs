@@ -373,6 +373,7 @@ mod tests {
                 items: purchases,
                 spend_minor: each_minor * purchases as i64,
             }],
+            weeks: Vec::new(),
         }
     }
 

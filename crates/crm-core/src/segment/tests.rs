@@ -271,6 +271,7 @@ fn a_single_customer() {
             items: 5,
             spend_minor: 150_000,
         }],
+        weeks: Vec::new(),
     };
     let row = CustomerRow {
         customer: &c,
@@ -317,6 +318,8 @@ fn deleted_customers_are_left_out() {
     let cols = book.columns(today(), &SegmentSettings::default());
     assert_eq!(cols.len(), 19);
     assert!(!cols.ids().contains(&book.customers[3].id));
+    let everyone = cols.evaluate(&Rule::or([Rule::Vip { is: true }, Rule::Vip { is: false }]));
+    assert_eq!(cols.member_ids(&everyone.unwrap()), cols.ids());
     assert_eq!(cols.ids()[3], book.customers[4].id);
 }
 
@@ -409,6 +412,7 @@ fn arb_aggregates() -> impl Strategy<Value = Aggregates> {
                     last_purchase: last,
                     next_visit: None,
                     months: buckets,
+                    weeks: Vec::new(),
                 }
             })
         })

@@ -1,7 +1,12 @@
 //! English and Chinese (zh-CN) texts. English is the default; the choice is kept in
-//! localStorage. A plain struct per locale keeps every text checked by the compiler
+//! localStorage. Shared texts live here; each feature area keeps its own texts struct in
+//! a submodule (`import`, `segments`) with the same shape: `EN` / `ZH` statics and a
+//! `use_*_texts()` hook. A plain struct per locale keeps every text checked by the compiler
 //! and costs no runtime parsing (leptos_i18n would add a build step and bundle weight
 //! for two locales).
+
+pub mod import;
+pub mod segments;
 
 use crm_core::{BuyingRole, CustomerKind, InteractionKind, Problem, Stage};
 use leptos::prelude::*;
