@@ -9,6 +9,7 @@ pub mod format;
 pub mod hooks;
 pub mod i18n;
 pub mod routes;
+pub mod segments;
 pub mod storage;
 pub mod sync;
 
@@ -34,8 +35,11 @@ use routes::{
     customer_form::{EditCustomerPage, NewCustomerPage},
     customer_page::CustomerPage,
     customers::CustomersPage,
+    dashboard::DashboardPage,
     follow_ups::FollowUpsPage,
-    placeholders::{DashboardPage, NotFoundPage, SegmentsPage},
+    placeholders::NotFoundPage,
+    segment_settings::SegmentSettingsPage,
+    segments::SegmentsPage,
     sync::SyncPage,
 };
 
@@ -78,6 +82,7 @@ pub fn App() -> impl IntoView {
     provide_store();
     provide_toast();
     provide_sync();
+    hooks::use_segments::provide_segments();
     let sync = use_sync();
 
     let t = use_texts();
@@ -106,8 +111,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/customers/new") view=NewCustomerPage />
                     <Route path=path!("/customers/:id") view=CustomerPage />
                     <Route path=path!("/customers/:id/edit") view=EditCustomerPage />
+                    <Route path=path!("/duplicates") view=routes::duplicates::DuplicatesPage />
                     <Route path=path!("/follow-ups") view=FollowUpsPage />
                     <Route path=path!("/segments") view=SegmentsPage />
+                    <Route path=path!("/segments/settings") view=SegmentSettingsPage />
                     <Route path=path!("/dashboard") view=DashboardPage />
                     <Route path=path!("/sync") view=SyncPage />
                 </Routes>

@@ -1,25 +1,242 @@
-//! Texts of the segments screens (see the module docs of `i18n`).
+//! Texts of the Segments, RFM settings and Dashboard screens (see the module docs of
+//! `i18n`).
 
+use crm_core::segment::{Lifecycle, PyramidLevel, Tier};
 use leptos::prelude::*;
 
 use super::{use_locale, Locale};
 
-/// Every fixed text of the segments screens.
+/// Every fixed text of the segmentation screens.
 pub struct SegmentTexts {
     pub title: &'static str,
+    pub new_segment: &'static str,
+    pub match_label: &'static str,
+    pub match_all: &'static str,
+    pub match_any: &'static str,
+    pub condition: &'static str,
+    pub add_condition: &'static str,
+    pub remove: &'static str,
+    pub no_conditions: &'static str,
+    pub matching: &'static str,
+    pub counting: &'static str,
+    pub segment_name: &'static str,
+    pub save_segment: &'static str,
+    pub saved_segments: &'static str,
+    pub no_saved: &'static str,
+    pub show_members: &'static str,
+    pub hide_members: &'static str,
+    pub export_csv: &'static str,
+    pub campaign_target: &'static str,
+    pub delete: &'static str,
+    pub members: &'static str,
+    pub and_more: &'static str,
+    pub rfm_settings: &'static str,
+    pub cities_hint: &'static str,
+    pub tags_hint: &'static str,
+    pub at_least: &'static str,
+    pub amount_cny: &'static str,
+    pub c_tier: &'static str,
+    pub c_city: &'static str,
+    pub c_tags: &'static str,
+    pub c_stage: &'static str,
+    pub c_rfm: &'static str,
+    pub c_pyramid: &'static str,
+    pub c_vip: &'static str,
+    pub c_lifecycle: &'static str,
+    pub c_days: &'static str,
+    pub c_purchases: &'static str,
+    pub c_spend: &'static str,
+    pub vip_yes: &'static str,
+    pub saved: &'static str,
+    pub settings_intro: &'static str,
+    pub recency_months: &'static str,
+    pub frequency_min: &'static str,
+    pub monetary_min: &'static str,
+    pub weights: &'static str,
+    pub tier_min: &'static str,
+    pub m_on_total: &'static str,
+    pub dormant_days: &'static str,
+    pub save_settings: &'static str,
+    pub reset_defaults: &'static str,
+    pub tiers_chart: &'static str,
+    pub pyramid_chart: &'static str,
+    pub weekly_chart: &'static str,
+    pub monthly_chart: &'static str,
+    pub follow_ups_due: &'static str,
+    pub customers_n: &'static str,
+    pub vip_customers: &'static str,
 }
 
-pub static EN: SegmentTexts = SegmentTexts { title: "Segments" };
-
-pub static ZH: SegmentTexts = SegmentTexts {
-    title: "客户细分"
+pub static EN: SegmentTexts = SegmentTexts {
+    title: "Segments",
+    new_segment: "New segment",
+    match_label: "Match",
+    match_all: "all conditions (AND)",
+    match_any: "any condition (OR)",
+    condition: "Condition",
+    add_condition: "Add condition",
+    remove: "Remove",
+    no_conditions: "Add a condition to build a segment.",
+    matching: "customers match",
+    counting: "Counting…",
+    segment_name: "Segment name",
+    save_segment: "Save segment",
+    saved_segments: "Saved segments",
+    no_saved: "No saved segments yet.",
+    show_members: "Show members",
+    hide_members: "Hide members",
+    export_csv: "Export CSV",
+    campaign_target: "Use as campaign target",
+    delete: "Delete",
+    members: "Members",
+    and_more: "more",
+    rfm_settings: "RFM settings",
+    cities_hint: "Cities, separated by commas (e.g. 上海, 北京)",
+    tags_hint: "Tags, separated by commas",
+    at_least: "At least",
+    amount_cny: "At least (¥, last 12 months)",
+    c_tier: "RFM tier",
+    c_city: "City",
+    c_tags: "Has a tag",
+    c_stage: "Stage",
+    c_rfm: "RFM score at least",
+    c_pyramid: "Spend pyramid level",
+    c_vip: "VIP rule met",
+    c_lifecycle: "Lifecycle",
+    c_days: "Days since last contact at least",
+    c_purchases: "Purchases in last 12 months at least",
+    c_spend: "Spend in last 12 months at least",
+    vip_yes: "Meets the VIP rule (≥ 3 orders, ≥ 10 items, ≥ ¥10,000 in a year)",
+    saved: "Saved",
+    settings_intro: "RFM from the seed study: score = R·1 + F·3 + M·4 over a one-year window. Every threshold and weight can be changed.",
+    recency_months: "R: months since last purchase for scores 5, 4, 3, 2 (at most)",
+    frequency_min: "F: purchases for scores 5, 4, 3, 2 (at least)",
+    monetary_min: "M: average purchase in ¥ for scores 5, 4, 3, 2 (at least)",
+    weights: "Weights R, F, M",
+    tier_min: "Lowest score of Platinum, Gold, Silver",
+    m_on_total: "Score M on the yearly total instead of the average purchase",
+    dormant_days: "Dormant after this many days without contact",
+    save_settings: "Save settings",
+    reset_defaults: "Reset to defaults",
+    tiers_chart: "Customers by RFM tier",
+    pyramid_chart: "Spend pyramid (last 12 months)",
+    weekly_chart: "Interactions per week",
+    monthly_chart: "Purchases per month",
+    follow_ups_due: "Follow-ups due",
+    customers_n: "customers",
+    vip_customers: "VIP customers",
 };
 
-/// The segments texts of the current locale, reactive.
-pub fn use_segments_texts() -> Signal<&'static SegmentTexts> {
+pub static ZH: SegmentTexts = SegmentTexts {
+    title: "客户细分",
+    new_segment: "新建细分",
+    match_label: "匹配",
+    match_all: "满足全部条件（且）",
+    match_any: "满足任一条件（或）",
+    condition: "条件",
+    add_condition: "添加条件",
+    remove: "移除",
+    no_conditions: "添加条件以建立客户细分。",
+    matching: "位客户符合",
+    counting: "正在计算…",
+    segment_name: "细分名称",
+    save_segment: "保存细分",
+    saved_segments: "已保存的细分",
+    no_saved: "还没有保存的细分。",
+    show_members: "查看成员",
+    hide_members: "收起成员",
+    export_csv: "导出 CSV",
+    campaign_target: "用作营销活动目标",
+    delete: "删除",
+    members: "成员",
+    and_more: "更多",
+    rfm_settings: "RFM 设置",
+    cities_hint: "城市，用逗号分隔（如 上海, 北京）",
+    tags_hint: "标签，用逗号分隔",
+    at_least: "至少",
+    amount_cny: "至少（¥，近 12 个月）",
+    c_tier: "RFM 等级",
+    c_city: "城市",
+    c_tags: "包含标签",
+    c_stage: "阶段",
+    c_rfm: "RFM 分数至少",
+    c_pyramid: "消费金字塔层级",
+    c_vip: "符合 VIP 规则",
+    c_lifecycle: "生命周期",
+    c_days: "距上次联系天数至少",
+    c_purchases: "近 12 个月购买次数至少",
+    c_spend: "近 12 个月消费至少",
+    vip_yes: "符合 VIP 规则（一年内 ≥ 3 单、≥ 10 件、≥ ¥10,000）",
+    saved: "已保存",
+    settings_intro:
+        "RFM 依据案例研究：分数 = R×1 + F×3 + M×4，评估期一年。所有阈值和权重均可修改。",
+    recency_months: "R：距上次购买月数，对应 5、4、3、2 分（不超过）",
+    frequency_min: "F：购买次数，对应 5、4、3、2 分（至少）",
+    monetary_min: "M：平均每次购买金额（¥），对应 5、4、3、2 分（至少）",
+    weights: "权重 R、F、M",
+    tier_min: "白金、黄金、白银的最低分",
+    m_on_total: "M 按全年总额而非平均金额评分",
+    dormant_days: "多少天未联系视为沉睡",
+    save_settings: "保存设置",
+    reset_defaults: "恢复默认",
+    tiers_chart: "各 RFM 等级客户数",
+    pyramid_chart: "消费金字塔（近 12 个月）",
+    weekly_chart: "每周互动次数",
+    monthly_chart: "每月购买次数",
+    follow_ups_due: "待跟进",
+    customers_n: "位客户",
+    vip_customers: "VIP 客户",
+};
+
+/// The segmentation texts of the current locale, reactive.
+pub fn use_segment_texts() -> Signal<&'static SegmentTexts> {
     let locale = use_locale();
     Signal::derive(move || match locale.get() {
         Locale::En => &EN,
         Locale::ZhCn => &ZH,
     })
+}
+
+/// Display name of an RFM tier.
+pub fn tier(locale: Locale, tier: Tier) -> &'static str {
+    match (locale, tier) {
+        (Locale::En, Tier::Platinum) => "Platinum",
+        (Locale::En, Tier::Gold) => "Gold",
+        (Locale::En, Tier::Silver) => "Silver",
+        (Locale::En, Tier::Bronze) => "Bronze",
+        (Locale::En, Tier::NoPurchases) => "No purchases",
+        (Locale::ZhCn, Tier::Platinum) => "白金",
+        (Locale::ZhCn, Tier::Gold) => "黄金",
+        (Locale::ZhCn, Tier::Silver) => "白银",
+        (Locale::ZhCn, Tier::Bronze) => "青铜",
+        (Locale::ZhCn, Tier::NoPurchases) => "无购买",
+    }
+}
+
+/// Display name of a spend-pyramid level.
+pub fn pyramid(locale: Locale, level: PyramidLevel) -> &'static str {
+    match (locale, level) {
+        (Locale::En, PyramidLevel::Vip) => "VIP (top 1 %)",
+        (Locale::En, PyramidLevel::Major) => "Major (top 5 %)",
+        (Locale::En, PyramidLevel::Ordinary) => "Ordinary (top 20 %)",
+        (Locale::En, PyramidLevel::Small) => "Small",
+        (Locale::En, PyramidLevel::NoSpend) => "No spend",
+        (Locale::ZhCn, PyramidLevel::Vip) => "VIP（前 1%）",
+        (Locale::ZhCn, PyramidLevel::Major) => "主要（前 5%）",
+        (Locale::ZhCn, PyramidLevel::Ordinary) => "普通（前 20%）",
+        (Locale::ZhCn, PyramidLevel::Small) => "小客户",
+        (Locale::ZhCn, PyramidLevel::NoSpend) => "无消费",
+    }
+}
+
+/// Display name of a lifecycle label.
+pub fn lifecycle(locale: Locale, l: Lifecycle) -> &'static str {
+    match (locale, l) {
+        (Locale::En, Lifecycle::New) => "New",
+        (Locale::En, Lifecycle::Returning) => "Returning",
+        (Locale::En, Lifecycle::Dormant) => "Dormant",
+        (Locale::ZhCn, Lifecycle::New) => "新客户",
+        (Locale::ZhCn, Lifecycle::Returning) => "回头客",
+        (Locale::ZhCn, Lifecycle::Dormant) => "沉睡",
+    }
 }

@@ -48,6 +48,7 @@ pub fn CustomersPage() -> impl IntoView {
                 on:input=move |ev| query.set(event_target_value(&ev))
             />
             <button type="button" class="primary" on:click=new_customer>{move || t.get().new_customer}</button>
+            <crate::routes::import::ImportExport query=query />
         </div>
         <p id="customer-count" aria-live="polite">
             {move || total.get().map(|n| format!("{n} {}", t.get().customers_count))}

@@ -25,7 +25,6 @@ use crm_core::{
 use indexed_db_futures::{
     object_store::ObjectStore, prelude::*, transaction::TransactionMode, KeyRange,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -48,14 +47,27 @@ pub const IMPORT_MAPPING: &str = "import_mapping";
 const YIELD_EVERY: usize = 200;
 
 /// What one import row does to the store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "write", rename_all = "snake_case")]
+#[derive(Debug, Clone)]
 pub enum ImportWrite {
     /// A new customer.
     Create { customer: Customer },
     /// Fill the empty fields of the existing customer `target` from `incoming` (created
     /// as new when `target` no longer exists or was deleted).
     FillEmpty { target: Uuid, incoming: Customer },
+}
+
+/// A new customer whose edit the page's engine has stamped (see
+/// [`Store::write_stamped`]).
+#[derive(Debug, Clone, Copy)]
+pub struct StampedCreate<'a> {
+    /// The customer.
+    pub customer: &'a Customer,
+    /// Its changed fields, in the order they were stamped.
+    pub fields: &'a [(String, Value)],
+    /// The edit's HLC (one per edit).
+    pub hlc: crm_core::Hlc,
+    /// The sequence number of the first field; the others follow.
+    pub first_seq: u64,
 }
 
 /// What one committed import chunk did.
@@ -167,7 +179,11 @@ impl Stamps {
         versions
     }
 
-    async fn write(self, outbox_store: &ObjectStore<'_>, meta: &ObjectStore<'_>) -> Result<(), StoreError> {
+    async fn write(
+        self,
+        outbox_store: &ObjectStore<'_>,
+        meta: &ObjectStore<'_>,
+    ) -> Result<(), StoreError> {
         match self.clock {
             Some(clock) => outbox::write_batch(outbox_store, meta, &self.pending, &clock).await,
             None => Ok(()),
@@ -207,9 +223,9 @@ fn interaction_range(customer_id: Uuid) -> KeyRange<(String, u32)> {
 }
 
 impl Store {
-    /// Writes one chunk of import rows in one transaction: all of the chunk or none of it.
-    /// The caller (the import hook) checks for Cancel between chunks, so a cancelled or
-    /// failed import keeps whole chunks only and can say exactly how many rows it wrote.
+    /// Writes import rows in one transaction: all of them or none. The import hook uses
+    /// it for rows that update existing customers (they need the stored record read in
+    /// the transaction); new customers go through [`Store::write_stamped`] in the worker.
     pub async fn import_chunk(
         &self,
         writes: &[ImportWrite],
@@ -224,10 +240,7 @@ impl Store {
         let customers = tx.object_store(CUSTOMERS)?;
         let mut stamps = Stamps::default();
         let mut report = ChunkReport::default();
-        // Records written earlier in this chunk (a later row of the same file may fill
-        // one of them).
-        let mut written: HashMap<Uuid, CustomerRecord> = HashMap::new();
-        for (n, write) in writes.iter().enumerate() {
+        for write in writes {
             let record = match write {
                 ImportWrite::Create { customer } => {
                     report.created += 1;
@@ -242,10 +255,9 @@ impl Store {
                     record
                 }
                 ImportWrite::FillEmpty { target, incoming } => {
-                    let existing = match written.get(target) {
-                        Some(r) => Some(r.clone()),
-                        None => get_record(&customers, *target).await?,
-                    };
+                    // Reads see this transaction's earlier puts, so a later row of the
+                    // same file can fill a customer created by an earlier one.
+                    let existing = get_record(&customers, *target).await?;
                     match existing.filter(|r| !r.customer.deleted) {
                         Some(old) => {
                             let new = fill_empty_fields(&old.customer, incoming);
@@ -279,17 +291,61 @@ impl Store {
                     }
                 }
             };
-            let request = customers.put(&record).serde()?;
-            if (n + 1) % YIELD_EVERY == 0 {
-                request.await?;
-            }
-            written.insert(record.customer.id, record);
+            customers.put(&record).serde()?;
         }
         stamps
             .write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?)
             .await?;
         tx.commit().await?;
         Ok(report)
+    }
+
+    /// Writes new customers the page has stamped, from the import worker's own
+    /// connection, in one transaction: each customer's record with every field's version
+    /// set to its edit's HLC, and its changes as outbox batches at the sequence numbers the
+    /// engine gave (`first_seq`, `first_seq + 1`, … in `fields` order). Off the page's
+    /// thread, the structured cloning and index-key extraction of 100,000 records never
+    /// block the UI; the stamping itself stays with the page's sync engine.
+    pub async fn write_stamped(
+        &self,
+        rows: &[StampedCreate<'_>],
+        clock: &Clock,
+        now_ms: u64,
+    ) -> Result<usize, StoreError> {
+        let tx = self
+            .db
+            .transaction([CUSTOMERS, OUTBOX, META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let customers = tx.object_store(CUSTOMERS)?;
+        let mut pending = Vec::new();
+        for row in rows {
+            let mut record =
+                CustomerRecord::new(row.customer.clone(), Aggregates::default(), now_ms);
+            for (i, (field, value)) in row.fields.iter().enumerate() {
+                record.versions.insert(field.clone(), row.hlc);
+                pending.push(Pending {
+                    seq: row.first_seq + i as u64,
+                    change: crm_core::Change {
+                        entity: Entity::Customer,
+                        id: row.customer.id,
+                        field: field.clone(),
+                        value: value.clone(),
+                        hlc: row.hlc,
+                    },
+                });
+            }
+            customers.put(&record).serde()?;
+        }
+        outbox::write_batch(
+            &tx.object_store(OUTBOX)?,
+            &tx.object_store(META)?,
+            &pending,
+            clock,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rows.len())
     }
 
     /// Every live customer in name order (the Duplicates screen, duplicate checks of an
@@ -399,7 +455,10 @@ impl Store {
 
         let mut by_customer: HashMap<Uuid, Vec<Interaction>> = HashMap::new();
         for i in &backup.records.interactions {
-            by_customer.entry(i.customer_id).or_default().push(i.clone());
+            by_customer
+                .entry(i.customer_id)
+                .or_default()
+                .push(i.clone());
         }
         let mut stamps = Stamps::default();
         let mut n = 0usize;
@@ -410,12 +469,8 @@ impl Store {
             let request = customers.put(&record).serde()?;
             for mut block in into_blocks(customer.id, items) {
                 for item in &block.items {
-                    let versions = stamps.stamp(
-                        stamp,
-                        Entity::Interaction,
-                        item.id,
-                        field_diff(None, item),
-                    );
+                    let versions =
+                        stamps.stamp(stamp, Entity::Interaction, item.id, field_diff(None, item));
                     block
                         .versions
                         .insert(item.id.to_string(), versions.into_iter().collect());
@@ -423,7 +478,7 @@ impl Store {
                 timeline.put(&block).serde()?;
             }
             n += 1;
-            if n % YIELD_EVERY == 0 {
+            if n.is_multiple_of(YIELD_EVERY) {
                 request.await?;
             }
         }
@@ -491,10 +546,11 @@ impl Store {
             })
             .collect();
         let all_items: Vec<Interaction> = moved_items.iter().map(|(i, _)| i.clone()).collect();
-        let repoints: HashMap<Uuid, Value> = repoint_interactions(&all_items, retired_id, survivor_id)
-            .into_iter()
-            .map(|c| (c.id, c.value))
-            .collect();
+        let repoints: HashMap<Uuid, Value> =
+            repoint_interactions(&all_items, retired_id, survivor_id)
+                .into_iter()
+                .map(|c| (c.id, c.value))
+                .collect();
         let mut survivor_blocks = blocks_of(&timeline, survivor_id).await?;
         let first_touched = survivor_blocks.len().saturating_sub(1);
         let moved = moved_items.len();
@@ -515,7 +571,7 @@ impl Store {
         if moved > 0 {
             timeline
                 .delete(interaction_range(retired_id))
-                .primitive()?
+                .serde()?
                 .await?;
             for block in &survivor_blocks[first_touched..] {
                 timeline.put(block).serde()?.await?;
@@ -580,7 +636,3 @@ impl Store {
         })
     }
 }
-
-/// Unused-import guard for `TimelineBlock` in docs.
-#[allow(dead_code)]
-type _Block = TimelineBlock;

@@ -44,11 +44,11 @@ impl Store {
             let customers = tx.object_store(CUSTOMERS)?;
             let timeline = tx.object_store(TIMELINE)?;
             for generated in demo.range(done..end) {
-                let agg = Aggregates::from_interactions(&generated.interactions);
                 let id = generated.customer.id;
-                customers
-                    .put(&CustomerRecord::new(generated.customer, agg, now_ms))
-                    .serde()?;
+                let mut record =
+                    CustomerRecord::new(generated.customer, Aggregates::default(), now_ms);
+                record.set_interactions(&generated.interactions);
+                customers.put(&record).serde()?;
                 for block in into_blocks(id, generated.interactions) {
                     timeline.put(&block).serde()?;
                 }

@@ -15,9 +15,13 @@ pub const CLOCK: &str = "clock";
 pub const DATA_VERSION: &str = "data_version";
 pub const DEMO_LOADED: &str = "demo_loaded";
 pub const CURSOR: &str = "cursor";
+/// The sync engine's floor (see `crm_core::sync::SyncState::floor`).
+pub const FLOOR: &str = "floor";
 pub const SESSION: &str = "session";
 pub const LAST_SYNC: &str = "last_sync";
 pub const PERSIST_ASKED: &str = "persist_asked";
+/// The user's segmentation settings (`crm_core::segment::SegmentSettings`).
+pub const SEGMENT_SETTINGS: &str = "segment_settings";
 pub const PERSISTED: &str = "persisted";
 
 /// Record-format version: bumped when stored records need rewriting after an upgrade.
@@ -46,6 +50,23 @@ impl Store {
             Some(clock) => Ok(clock),
             None => Ok(Clock::new(uuid::Uuid::new_v4().as_u64_pair().0)),
         }
+    }
+
+    /// Persists the clock unless a newer one is already stored (a local edit may have
+    /// written one since the caller read it).
+    pub async fn save_clock(&self, clock: &Clock) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let store = tx.object_store(META)?;
+        let stored: Option<Clock> = get(&store, CLOCK).await?;
+        if stored.is_none_or(|s| s.last < clock.last) {
+            put(&store, CLOCK, clock).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Reads one meta value in its own transaction.

@@ -7,6 +7,7 @@
 //! blocks of up to [`timeline::BLOCK_SIZE`]; the outbox holds one entry per changed field.
 //! A record write and its outbox entries always share one readwrite transaction.
 
+pub mod bulk;
 pub mod customers;
 pub mod demo;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod outbox;
 pub mod records;
 pub mod remote;
 pub mod schema;
+pub mod segments;
 pub mod stamp;
 pub mod timeline;
 

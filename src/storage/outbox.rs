@@ -14,11 +14,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crm_core::sync::{Pending, Restamp};
+use crm_core::{
+    change::Entity,
+    sync::{Pending, Restamp},
+    Hlc,
+};
 use indexed_db_futures::{
     object_store::ObjectStore, prelude::*, transaction::TransactionMode, KeyRange,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{
     meta,
@@ -41,21 +46,66 @@ pub const BATCH_SPAN: u64 = 50_000;
 pub struct OutboxBatch {
     /// How many changes `batch` holds.
     pub n: u32,
-    /// JSON of `Vec<(seq, OutboxEntry)>`, ascending by seq. A string because IndexedDB
-    /// clones one string far faster than thousands of small objects.
+    /// JSON of the changes grouped by edit, ascending by seq: `[[first_seq, entity, id,
+    /// hlc, [[field, value], …]], …]`, one group per run of consecutive sequence numbers
+    /// of one record with one HLC (one stamped edit), so the id and HLC are written once
+    /// per edit, not once per field. A string because IndexedDB clones one string far
+    /// faster than thousands of small objects.
     pub batch: String,
 }
 
+/// One stamped edit inside a batch (see [`OutboxBatch::batch`]).
+#[derive(Serialize)]
+struct GroupRef<'a>(u64, Entity, &'a str, Hlc, Vec<(&'a str, &'a Value)>);
+
+#[derive(Deserialize)]
+struct Group(u64, Entity, String, Hlc, Vec<(String, Value)>);
+
 impl OutboxBatch {
     fn encode(entries: &[(u64, OutboxEntry)]) -> Result<Self, StoreError> {
+        let mut groups: Vec<GroupRef<'_>> = Vec::new();
+        for (seq, e) in entries {
+            match groups.last_mut() {
+                Some(GroupRef(first, entity, id, hlc, fields))
+                    if *entity == e.entity
+                        && *id == e.id
+                        && *hlc == e.hlc
+                        && *first + fields.len() as u64 == *seq =>
+                {
+                    fields.push((&e.field, &e.value))
+                }
+                _ => groups.push(GroupRef(
+                    *seq,
+                    e.entity,
+                    &e.id,
+                    e.hlc,
+                    vec![(&e.field, &e.value)],
+                )),
+            }
+        }
         Ok(OutboxBatch {
             n: entries.len() as u32,
-            batch: serde_json::to_string(entries).map_err(|e| StoreError::Other(e.to_string()))?,
+            batch: serde_json::to_string(&groups).map_err(|e| StoreError::Other(e.to_string()))?,
         })
     }
 
     fn entries(&self) -> Result<Vec<(u64, OutboxEntry)>, StoreError> {
-        serde_json::from_str(&self.batch).map_err(|e| StoreError::Other(e.to_string()))
+        let groups: Vec<Group> =
+            serde_json::from_str(&self.batch).map_err(|e| StoreError::Other(e.to_string()))?;
+        let mut out = Vec::with_capacity(self.n as usize);
+        for Group(first, entity, id, hlc, fields) in groups {
+            for (i, (field, value)) in fields.into_iter().enumerate() {
+                let entry = OutboxEntry {
+                    entity,
+                    id: id.clone(),
+                    field,
+                    value,
+                    hlc,
+                };
+                out.push((first + i as u64, entry));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -114,7 +164,12 @@ pub(crate) async fn write_batch(
         }
     }
     add_extra(meta_store, extra).await?;
-    meta::put(meta_store, meta::CLOCK, clock).await?;
+    // Keep the newest clock: the import worker writes from its own connection, and an
+    // ordinary edit on the page may have stored a later clock meanwhile.
+    let stored: Option<crm_core::Clock> = meta::get(meta_store, meta::CLOCK).await?;
+    if stored.is_none_or(|s| s.last <= clock.last) {
+        meta::put(meta_store, meta::CLOCK, clock).await?;
+    }
     Ok(())
 }
 

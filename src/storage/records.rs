@@ -7,6 +7,7 @@ use crm_core::{
     change::{Change, Entity},
     merge::RecordState,
     search::{search_keys, sort_key},
+    segment::{InteractionStats, SavedSegment},
     Aggregates, Customer, Hlc, Interaction,
 };
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,9 @@ pub struct CustomerRecord {
     pub updated_ms: f64,
     #[serde(default)]
     pub agg: Aggregates,
+    /// Interaction counts by kind, for segment rules.
+    #[serde(default)]
+    pub stats: InteractionStats,
     /// HLC of the last write of each field (the LWW register versions).
     #[serde(default)]
     pub versions: BTreeMap<String, Hlc>,
@@ -45,10 +49,22 @@ impl CustomerRecord {
             next_visit: None,
             updated_ms: updated_ms as f64,
             agg,
+            stats: InteractionStats::default(),
             versions: BTreeMap::new(),
         };
         record.refresh_derived();
         record
+    }
+
+    /// Recomputes aggregates and interaction counts from all of the customer's
+    /// interactions (called on every interaction write).
+    pub fn set_interactions<'a>(
+        &mut self,
+        items: impl IntoIterator<Item = &'a Interaction> + Clone,
+    ) {
+        self.agg = Aggregates::from_interactions(items.clone());
+        self.stats = InteractionStats::from_interactions(items.into_iter().filter(|i| !i.deleted));
+        self.refresh_derived();
     }
 
     /// Recomputes the index fields from the customer and aggregates.
@@ -139,4 +155,25 @@ pub struct ParkedRecord {
     pub entity: Entity,
     pub id: String,
     pub state: RecordState,
+}
+
+/// A saved segment as stored: the synced record plus its field versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentRecord {
+    #[serde(flatten)]
+    pub segment: SavedSegment,
+    /// Marked as a target for campaigns (used by the campaigns screen).
+    #[serde(default)]
+    pub campaign_target: bool,
+    #[serde(default)]
+    pub versions: BTreeMap<String, Hlc>,
+}
+
+/// The synced fields of a saved segment (what `field_diff` compares).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentFields {
+    #[serde(flatten)]
+    pub segment: SavedSegment,
+    #[serde(default)]
+    pub campaign_target: bool,
 }

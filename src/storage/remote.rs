@@ -18,8 +18,10 @@ use uuid::Uuid;
 use super::{
     customers::{get_record, write_customer},
     meta,
-    records::{ConflictEntry, CustomerRecord, ParkedRecord, TimelineBlock},
-    schema::{BY_INTERACTION, CONFLICTS, CUSTOMERS, META, OUTBOX, PARKED, TIMELINE},
+    records::{
+        ConflictEntry, CustomerRecord, ParkedRecord, SegmentFields, SegmentRecord, TimelineBlock,
+    },
+    schema::{BY_INTERACTION, CONFLICTS, CUSTOMERS, META, OUTBOX, PARKED, SEGMENTS, TIMELINE},
     stamp::Stamp,
     timeline::{blocks_of, place},
     Now, Store, StoreError,
@@ -85,9 +87,8 @@ async fn refresh_aggregates(
 ) -> Result<(), StoreError> {
     if let Some(mut record) = get_record(customers, id).await? {
         let blocks = blocks_of(timeline, id).await?;
-        record.agg = Aggregates::from_interactions(blocks.iter().flat_map(|b| &b.items));
+        record.set_interactions(blocks.iter().flat_map(|b| &b.items));
         record.updated_ms = now_ms as f64;
-        record.refresh_derived();
         customers.put(&record).serde()?.await?;
     }
     Ok(())
@@ -121,12 +122,13 @@ impl Store {
     ) -> Result<ApplyReport, StoreError> {
         let tx = self
             .db
-            .transaction([CUSTOMERS, TIMELINE, PARKED, META])
+            .transaction([CUSTOMERS, TIMELINE, PARKED, SEGMENTS, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
         let timeline = tx.object_store(TIMELINE)?;
         let parked = tx.object_store(PARKED)?;
+        let segments = tx.object_store(SEGMENTS)?;
         let mut report = ApplyReport::default();
         for ((entity, id), group) in by_record(changes) {
             match entity {
@@ -143,16 +145,23 @@ impl Store {
                     report.applied += merge_into(&mut state, &group);
                     match from_state::<Customer>(id, &state.fields) {
                         Some(customer) => {
-                            let agg = match existing {
-                                Some(r) => r.agg,
-                                None => Aggregates::from_interactions(
-                                    blocks_of(&timeline, id)
-                                        .await?
-                                        .iter()
-                                        .flat_map(|b| &b.items),
-                                ),
+                            let mut record = match existing {
+                                Some(r) => {
+                                    let mut record = CustomerRecord::new(customer, r.agg, now_ms);
+                                    record.stats = r.stats;
+                                    record
+                                }
+                                None => {
+                                    let blocks = blocks_of(&timeline, id).await?;
+                                    let mut record = CustomerRecord::new(
+                                        customer,
+                                        Aggregates::default(),
+                                        now_ms,
+                                    );
+                                    record.set_interactions(blocks.iter().flat_map(|b| &b.items));
+                                    record
+                                }
                             };
-                            let mut record = CustomerRecord::new(customer, agg, now_ms);
                             record.versions = state.versions;
                             customers.put(&record).serde()?.await?;
                         }
@@ -223,6 +232,33 @@ impl Store {
                                 parked.delete(key).primitive()?.await?;
                             }
                             refresh_aggregates(&customers, &timeline, new_owner, now_ms).await?;
+                        }
+                        None => park(&parked, entity, id, state).await?,
+                    }
+                }
+                Entity::Segment => {
+                    let existing: Option<SegmentRecord> =
+                        segments.get(id.to_string()).serde()?.await?;
+                    let mut state = match &existing {
+                        Some(r) => RecordState {
+                            fields: to_map(&SegmentFields {
+                                segment: r.segment.clone(),
+                                campaign_target: r.campaign_target,
+                            }),
+                            versions: r.versions.clone(),
+                        },
+                        None => RecordState::default(),
+                    };
+                    state.fields.remove("id");
+                    report.applied += merge_into(&mut state, &group);
+                    match from_state::<SegmentFields>(id, &state.fields) {
+                        Some(fields) => {
+                            let record = SegmentRecord {
+                                segment: fields.segment,
+                                campaign_target: fields.campaign_target,
+                                versions: state.versions,
+                            };
+                            segments.put(&record).serde()?.await?;
                         }
                         None => park(&parked, entity, id, state).await?,
                     }

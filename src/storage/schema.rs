@@ -13,6 +13,7 @@ pub const OUTBOX: &str = "outbox";
 pub const META: &str = "meta";
 pub const CONFLICTS: &str = "conflicts";
 pub const PARKED: &str = "parked";
+pub const SEGMENTS: &str = "segments";
 
 pub const BY_SORT: &str = "by_sort";
 pub const BY_SEARCH: &str = "by_search";
@@ -23,7 +24,7 @@ pub const BY_COMPANY: &str = "by_company";
 pub const BY_INTERACTION: &str = "by_interaction";
 
 /// Current schema version.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// The production database name.
 pub const DB_NAME: &str = "field-crm";
@@ -104,6 +105,14 @@ fn step_3(db: &Database) -> indexed_db_futures::Result<()> {
     Ok(())
 }
 
+/// Schema step 4: saved segments.
+fn step_4(db: &Database) -> indexed_db_futures::Result<()> {
+    db.create_object_store(SEGMENTS)
+        .with_key_path("id".into())
+        .build()?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating or upgrading) the app's database. `on_blocked` is called when an
     /// older tab holds the database open, so the UI can say so while it waits.
@@ -135,6 +144,9 @@ impl Store {
                 }
                 if old < 3 && new >= 3 {
                     step_3(&db)?;
+                }
+                if old < 4 && new >= 4 {
+                    step_4(&db)?;
                 }
                 Ok(())
             })

@@ -4,7 +4,7 @@
 
 use crm_core::{
     change::{field_diff, Entity},
-    Aggregates, Interaction, InteractionDraft,
+    Interaction, InteractionDraft,
 };
 use indexed_db_futures::{
     object_store::ObjectStore, prelude::*, transaction::TransactionMode, KeyRange,
@@ -108,9 +108,8 @@ impl Store {
         let block = place(&mut blocks, customer_id, interaction.clone(), versions);
         timeline.put(block).serde()?.await?;
 
-        record.agg = Aggregates::from_interactions(blocks.iter().flat_map(|b| &b.items));
+        record.set_interactions(blocks.iter().flat_map(|b| &b.items));
         record.updated_ms = now.ms as f64;
-        record.refresh_derived();
         customers.put(&record).serde()?.await?;
 
         outbox::write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?, &stamped).await?;

@@ -134,8 +134,9 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) {
             break;
         }
     }
-    if let Some(clock) = engine::with(|e| e.clock().clone()) {
-        let _ = store.set_meta(meta::CLOCK, &clock).await;
+    if let Some(state) = engine::with(|e| e.state()) {
+        let _ = store.save_clock(&state.clock).await;
+        let _ = store.set_meta(meta::FLOOR, &state.floor).await;
     }
     if changed {
         store_ctx.changed();

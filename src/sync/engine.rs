@@ -4,7 +4,8 @@ use std::cell::RefCell;
 
 use crm_core::{
     change::Entity,
-    sync::{SyncConfig, SyncEngine},
+    sync::{SyncConfig, SyncEngine, SyncState},
+    Hlc,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -15,14 +16,17 @@ thread_local! {
     static ENGINE: RefCell<Option<SyncEngine>> = const { RefCell::new(None) };
 }
 
-/// Builds the engine from stored state (clock, cursor, outbox). Keeps the newer clock if
-/// an engine already ran, so timestamps never go back.
+/// Builds the engine from stored state (clock, cursor, floor, outbox). Keeps the newer
+/// clock and floor if an engine already ran, so timestamps never go back; the cursor is
+/// always the stored one (it is written only with the data it covers).
 pub async fn load(store: &Store) -> Result<(), StoreError> {
     let mut clock = store.clock().await?;
-    if let Some(running) = with(|e| e.clock().clone()) {
-        if running.last > clock.last {
-            clock = running;
+    let mut floor: Hlc = store.meta(meta::FLOOR).await?.unwrap_or_default();
+    if let Some(running) = with(|e| e.state()) {
+        if running.clock.last > clock.last {
+            clock = running.clock;
         }
+        floor = floor.max(running.floor);
     }
     let cursor: Option<String> = store.meta(meta::CURSOR).await?;
     let outbox = store.outbox_pending().await?;
@@ -30,7 +34,15 @@ pub async fn load(store: &Store) -> Result<(), StoreError> {
         jitter_seed: clock.node,
         ..SyncConfig::default()
     };
-    let mut engine = SyncEngine::new(config, clock, cursor, outbox);
+    let mut engine = SyncEngine::resume(
+        config,
+        SyncState {
+            clock,
+            cursor,
+            floor,
+        },
+        outbox,
+    );
     let online = web_sys::window()
         .map(|w| w.navigator().on_line())
         .unwrap_or(true);

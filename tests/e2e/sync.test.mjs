@@ -142,9 +142,12 @@ describe('sync between two devices', () => {
     await b.context().setOffline(true);
     await edit(a, '张伟', { City: '北京' });
     await edit(b, '张伟', { City: '广州' });
-    await a.context().setOffline(false);
+    // B reconnects (and syncs) first; A's older edit then reaches a server that already
+    // holds B's later one. (Going online starts a sync by itself, so the order is set by
+    // when each device reconnects.)
     await b.context().setOffline(false);
     await syncNow(b);
+    await a.context().setOffline(false);
     await syncNow(a);
     await syncNow(b);
     await expectDetails(a, '张伟', ['广州']);

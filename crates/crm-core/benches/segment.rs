@@ -11,7 +11,8 @@
 //! scripts to grep.
 
 use std::hint::black_box;
-use std::time::Instant;
+use std::path::PathBuf;
+use std::time::SystemTime;
 
 use chrono::NaiveDate;
 use criterion::Criterion;
@@ -117,22 +118,37 @@ fn rescore(
         .map(|rule| columns.count(rule).expect("valid rule"))
 }
 
-/// Median wall time of `runs` calls after two warm-up calls, in milliseconds.
-fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    f();
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[runs / 2]
+/// Criterion's median for benchmark `name`, in milliseconds, read from the estimates it
+/// just wrote (`$CRITERION_HOME` or `<target dir>/criterion`), so the `BENCH` line is the
+/// same measurement as the report above it. `None` unless written since `since`.
+fn criterion_median_ms(name: &str, since: SystemTime) -> Option<f64> {
+    let home = match std::env::var_os("CRITERION_HOME") {
+        Some(home) => PathBuf::from(home),
+        None => {
+            let target = match std::env::var_os("CARGO_TARGET_DIR") {
+                Some(dir) => PathBuf::from(dir),
+                // This binary is <target>/<profile>/deps/segment-<hash>.
+                None => std::env::current_exe()
+                    .ok()?
+                    .ancestors()
+                    .nth(3)?
+                    .to_path_buf(),
+            };
+            target.join("criterion")
+        }
+    };
+    let path = home.join(name).join("new").join("estimates.json");
+    // A benchmark filtered out of this run keeps an older file: not this run's figure.
+    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
+        return None;
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    Some(json["median"]["point_estimate"].as_f64()? / 1e6)
 }
 
 fn main() {
+    let started = SystemTime::now();
     let mut criterion = Criterion::default().configure_from_args();
     // Under `cargo test --benches` (no `--bench` flag) run S once as a smoke test only.
     let benchmarking = std::env::args().any(|a| a == "--bench");
@@ -143,7 +159,7 @@ fn main() {
     };
     let settings = SegmentSettings::default();
     let rules = rules();
-    let mut lines = Vec::new();
+    let mut names = Vec::new();
     for &(size, suffix) in sizes {
         let book = book(size);
         let name = format!("segment_native_{suffix}");
@@ -160,19 +176,16 @@ fn main() {
         criterion.bench_function(&resident, |b| {
             b.iter(|| rescore(black_box(&mut columns), &settings, &rules))
         });
-        if benchmarking {
-            let ms = median_ms(15, || {
-                black_box(segment(black_box(&book), &settings, &rules));
-            });
-            lines.push(format!("BENCH {name} {ms:.2} ms"));
-            let ms = median_ms(15, || {
-                black_box(rescore(black_box(&mut columns), &settings, &rules));
-            });
-            lines.push(format!("BENCH {resident} {ms:.2} ms"));
-        }
+        names.push(name);
+        names.push(resident);
     }
     criterion.final_summary();
-    for line in lines {
-        println!("{line}");
+    if benchmarking {
+        for name in names {
+            match criterion_median_ms(&name, started) {
+                Some(ms) => println!("BENCH {name} {ms:.2} ms"),
+                None => println!("{name}: no criterion estimate (filtered out?)"),
+            }
+        }
     }
 }

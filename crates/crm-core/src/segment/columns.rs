@@ -32,6 +32,8 @@ pub struct CustomerRow<'a> {
 /// Sentinel day number for "never" in the date columns.
 pub(crate) const NEVER: i32 = i32::MIN;
 
+// Hot per-customer helper: inlined even at the bundle's opt-level "z".
+#[inline(always)]
 fn opt_day(d: i32) -> Option<i32> {
     (d != NEVER).then_some(d)
 }
@@ -218,19 +220,20 @@ impl SegmentColumns {
         let vip_window = settings.vip.window(today);
         self.pyramid_range = settings.pyramid.period.resolve(today);
         // Taken out and put back so the loop can read the customer columns meanwhile;
-        // their capacity is reused.
+        // their capacity is reused. Filled by index: plain slice writes stay cheap even
+        // at the bundle's opt-level "z", where `Vec::push` is a call.
         let mut rfm = std::mem::take(&mut self.rfm);
         let mut scores = std::mem::take(&mut self.score);
         let mut tiers = std::mem::take(&mut self.tier);
         let mut spends = std::mem::take(&mut self.pyramid_spend);
         let mut vips = std::mem::take(&mut self.vip);
         let mut labels = std::mem::take(&mut self.lifecycle);
-        rfm.clear();
-        scores.clear();
-        tiers.clear();
-        spends.clear();
-        vips.clear();
-        labels.clear();
+        rfm.resize(n, [0; 3]);
+        scores.resize(n, 0);
+        tiers.resize(n, Tier::NoPurchases);
+        spends.resize(n, 0);
+        vips.resize(n, false);
+        labels.resize(n, Lifecycle::Dormant);
         let mut summary = SegmentSummary {
             customers: n,
             tiers: [0; 5],
@@ -240,18 +243,28 @@ impl SegmentColumns {
         };
         // The three periods are usually the same year: sum it once then.
         let rfm_window = scorer.window();
-        let (vip_same, pyramid_same) = (vip_window == rfm_window, self.pyramid_range == rfm_window);
+        let vip_same = vip_window == rfm_window;
+        let pyramid_same = self.pyramid_range == rfm_window;
+        let (ends, buckets) = (&self.bucket_ends[..], &self.buckets[..]);
+        let (last_purchase, first_seen, last_contact) = (
+            &self.last_purchase[..],
+            &self.first_seen[..],
+            &self.last_contact[..],
+        );
+        let mut start = 0;
         for i in 0..n {
-            let b = self.buckets_of(i);
+            let end = ends[i] as usize;
+            let b = &buckets[start..end];
+            start = end;
             let year = totals(b, rfm_window);
-            let (parts, score, tier) =
-                match scorer.score_totals(opt_day(self.last_purchase[i]), year, b) {
-                    Some(r) => ([r.r, r.f, r.m], r.score, r.tier),
-                    None => ([0; 3], 0, Tier::NoPurchases),
-                };
-            rfm.push(parts);
-            scores.push(score);
-            tiers.push(tier);
+            let (parts, score, tier) = match scorer.score_totals(opt_day(last_purchase[i]), year, b)
+            {
+                Some(r) => ([r.r, r.f, r.m], r.score, r.tier),
+                None => ([0; 3], 0, Tier::NoPurchases),
+            };
+            rfm[i] = parts;
+            scores[i] = score;
+            tiers[i] = tier;
             summary.tiers[tier as usize] += 1;
             let vip_totals = if vip_same {
                 year
@@ -259,20 +272,19 @@ impl SegmentColumns {
                 totals(b, vip_window)
             };
             let vip = settings.vip.qualifies(&vip_totals);
-            vips.push(vip);
+            vips[i] = vip;
             summary.vip += vip as usize;
-            let spend = if pyramid_same {
-                year
+            spends[i] = if pyramid_same {
+                year.spend_minor
             } else {
-                totals(b, self.pyramid_range)
+                totals(b, self.pyramid_range).spend_minor
             };
-            spends.push(spend.spend_minor);
             let label = settings.lifecycle.classify_days(
-                opt_day(self.first_seen[i]),
-                opt_day(self.last_contact[i]),
+                opt_day(first_seen[i]),
+                opt_day(last_contact[i]),
                 self.today_day,
             );
-            labels.push(label);
+            labels[i] = label;
             summary.lifecycle[label as usize] += 1;
         }
         self.rfm = rfm;
@@ -287,6 +299,8 @@ impl SegmentColumns {
         self.summary = summary;
     }
 
+    // Hot per-customer helper: inlined even at the bundle's opt-level "z".
+    #[inline(always)]
     pub(crate) fn buckets_of(&self, i: usize) -> &[MonthBucket] {
         let start = if i == 0 {
             0

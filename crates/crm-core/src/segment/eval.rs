@@ -17,6 +17,7 @@ trait Index: Copy {
 macro_rules! index_by_discriminant {
     ($($t:ty),*) => {$(
         impl Index for $t {
+            #[inline(always)]
             fn index(self) -> usize {
                 self as usize
             }
@@ -30,6 +31,16 @@ index_by_discriminant!(
     super::pyramid::PyramidLevel,
     super::lifecycle::Lifecycle
 );
+
+/// Members whose enum value is marked in `table`.
+fn by_table<T: Index>(values: &[T], table: &[bool]) -> Bitset {
+    Bitset::from_fn(values.len(), |i| table[values[i].index()])
+}
+
+/// Members whose interned value id is marked in `hits`.
+fn by_code(codes: &[u32], hits: &[bool]) -> Bitset {
+    Bitset::from_fn(codes.len(), |i| hits[codes[i] as usize])
+}
 
 /// `table[value.index()]` is true for the values a condition lists.
 fn mask<T: Index, const N: usize>(any_of: &[T]) -> [bool; N] {
@@ -85,49 +96,46 @@ impl SegmentColumns {
                         *hit |= m;
                     }
                 }
-                Bitset::from_fn(n, |i| hits[self.city.codes[i] as usize])
+                by_code(&self.city.codes, &hits)
             }
             Rule::Tags { op, tags } => self.eval_tags(*op, tags),
-            Rule::Stage { any_of } => {
-                let m: [bool; 4] = mask(any_of);
-                Bitset::from_fn(n, |i| m[self.stage[i] as usize])
+            Rule::Stage { any_of } => by_table(&self.stage, &mask::<_, 4>(any_of)),
+            Rule::Kind { any_of } => by_table(&self.kind, &mask::<_, 2>(any_of)),
+            Rule::Tier { any_of } => by_table(&self.tier, &mask::<_, 5>(any_of)),
+            Rule::RfmScore { op, value } => {
+                let (tier, score) = (&self.tier[..], &self.score[..]);
+                Bitset::from_fn(n, |i| {
+                    tier[i] != Tier::NoPurchases && op.holds(score[i] as i64, *value)
+                })
             }
-            Rule::Kind { any_of } => {
-                let m: [bool; 2] = mask(any_of);
-                Bitset::from_fn(n, |i| m[self.kind[i] as usize])
+            Rule::Pyramid { any_of } => by_table(&self.pyramid, &mask::<_, 5>(any_of)),
+            Rule::Vip { is } => {
+                let vip = &self.vip[..];
+                Bitset::from_fn(n, |i| vip[i] == *is)
             }
-            Rule::Tier { any_of } => {
-                let m: [bool; 5] = mask(any_of);
-                Bitset::from_fn(n, |i| m[self.tier[i] as usize])
+            Rule::Lifecycle { any_of } => by_table(&self.lifecycle, &mask::<_, 3>(any_of)),
+            Rule::DaysSinceContact { op, value } => {
+                let last_contact = &self.last_contact[..];
+                Bitset::from_fn(n, |i| {
+                    let last = last_contact[i];
+                    let days = if last == NEVER {
+                        i64::MAX
+                    } else {
+                        self.today_day as i64 - last as i64
+                    };
+                    op.holds(days, *value)
+                })
             }
-            Rule::RfmScore { op, value } => Bitset::from_fn(n, |i| {
-                self.tier[i] != Tier::NoPurchases && op.holds(self.score[i] as i64, *value)
-            }),
-            Rule::Pyramid { any_of } => {
-                let m: [bool; 5] = mask(any_of);
-                Bitset::from_fn(n, |i| m[self.pyramid[i] as usize])
-            }
-            Rule::Vip { is } => Bitset::from_fn(n, |i| self.vip[i] == *is),
-            Rule::Lifecycle { any_of } => {
-                let m: [bool; 3] = mask(any_of);
-                Bitset::from_fn(n, |i| m[self.lifecycle[i] as usize])
-            }
-            Rule::DaysSinceContact { op, value } => Bitset::from_fn(n, |i| {
-                let last = self.last_contact[i];
-                let days = if last == NEVER {
-                    i64::MAX
-                } else {
-                    self.today_day as i64 - last as i64
-                };
-                op.holds(days, *value)
-            }),
-            Rule::InteractionCount { kind, op, value } => Bitset::from_fn(n, |i| {
-                let count = match kind {
-                    None => self.interactions[i],
-                    Some(k) => self.kind_counts[i][*k as usize],
-                };
-                op.holds(count as i64, *value)
-            }),
+            Rule::InteractionCount { kind, op, value } => match kind {
+                None => {
+                    let counts = &self.interactions[..];
+                    Bitset::from_fn(n, |i| op.holds(counts[i] as i64, *value))
+                }
+                Some(kind) => {
+                    let (counts, k) = (&self.kind_counts[..], *kind as usize);
+                    Bitset::from_fn(n, |i| op.holds(counts[i][k] as i64, *value))
+                }
+            },
             Rule::PurchaseCount { period, op, value } => {
                 let range = period.resolve(self.today);
                 Bitset::from_fn(n, |i| {
@@ -141,7 +149,8 @@ impl SegmentColumns {
             } => {
                 let range = period.resolve(self.today);
                 if range == self.pyramid_range {
-                    Bitset::from_fn(n, |i| op.holds(self.pyramid_spend[i], *value_minor))
+                    let spend = &self.pyramid_spend[..];
+                    Bitset::from_fn(n, |i| op.holds(spend[i], *value_minor))
                 } else {
                     Bitset::from_fn(n, |i| {
                         op.holds(totals(self.buckets_of(i), range).spend_minor, *value_minor)
@@ -156,7 +165,7 @@ impl SegmentColumns {
         let contains = op == TextOp::Contains;
         let codes = |col: &CodeColumn| {
             let hits = col.dict.matching(&needle, contains);
-            Bitset::from_fn(self.len(), |i| hits[col.codes[i] as usize])
+            by_code(&col.codes, &hits)
         };
         let text = |slot: usize, raw: &TextColumn| {
             let folded = self.folded[slot].get_or_init(|| raw.folded());
@@ -197,17 +206,19 @@ impl SegmentColumns {
             })
             .collect();
         let all = u64::MAX >> (64 - wanted.len().clamp(1, 64));
-        let seen = |i: usize| {
-            self.tags
-                .tags(i)
+        let (ends, ids) = (&self.tags.ends[..], &self.tags.ids[..]);
+        let mut start = 0;
+        Bitset::from_fn(self.len(), |i| {
+            let end = ends[i] as usize;
+            let seen = ids[start..end]
                 .iter()
-                .fold(0u64, |acc, t| acc | bits[*t as usize])
-        };
-        let n = self.len();
-        match op {
-            TagOp::Any => Bitset::from_fn(n, |i| seen(i) != 0),
-            TagOp::All => Bitset::from_fn(n, |i| seen(i) == all),
-            TagOp::None => Bitset::from_fn(n, |i| seen(i) == 0),
-        }
+                .fold(0u64, |acc, t| acc | bits[*t as usize]);
+            start = end;
+            match op {
+                TagOp::Any => seen != 0,
+                TagOp::All => seen == all,
+                TagOp::None => seen == 0,
+            }
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! Client-side segmentation: RFM tiers, the spend pyramid, the VIP rule, lifecycle labels
 //! and a JSON rule language, evaluated over columns built once from customers and their
-//! [`Aggregates`](crate::aggregates::Aggregates) (never from interactions: the browser holds 100k customers with
-//! aggregates, not a million interactions).
+//! [`Aggregates`](crate::aggregates::Aggregates) (never from interactions: the browser
+//! holds 100k customers with aggregates, not a million interactions).
 //!
 //! Flow: [`SegmentColumns::build`] turns rows ([`CustomerRow`]: customer + aggregates +
 //! optional [`InteractionStats`]) into one vector per attribute and computes every score

@@ -190,6 +190,8 @@ pub struct Totals {
 /// Sums the buckets (sorted by month, as [`Aggregates`](crate::aggregates::Aggregates)
 /// keeps them) that fall in `range`. Walks from the newest month, since periods are
 /// usually recent.
+// Hot per-customer helper: inlined even at the bundle's opt-level "z".
+#[inline(always)]
 pub fn totals(buckets: &[MonthBucket], range: MonthRange) -> Totals {
     let mut t = Totals::default();
     for b in buckets.iter().rev() {

@@ -457,6 +457,18 @@ mod tests {
     }
 
     #[test]
+    fn without_last_purchase_the_newest_bucket_gives_recency() {
+        // A store that lost `last_purchase`: its month's 1st is the (lowest) recency.
+        let mut a = agg(date(2026, 10, 20), 1, 100);
+        a.last_purchase = None;
+        let got = score(&a, today(), &RfmSettings::default()).unwrap();
+        assert_eq!(
+            got.r, 4,
+            "2026-10-01 is more than a month before 2026-11-30"
+        );
+    }
+
+    #[test]
     fn frequency_boundaries() {
         for (purchases, f) in [(1, 1), (2, 2), (3, 3), (4, 4), (5, 4), (6, 5), (60, 5)] {
             let got = score(

@@ -77,6 +77,8 @@ pub enum CmpOp {
 
 impl CmpOp {
     /// Whether `value <op> bound` holds.
+    // Hot per-customer helper: inlined even at the bundle's opt-level "z".
+    #[inline(always)]
     pub fn holds(self, value: i64, bound: i64) -> bool {
         match self {
             CmpOp::Eq => value == bound,

@@ -62,7 +62,15 @@ impl InteractionStats {
 
     /// Counts in [`InteractionKind::ALL`] order (the columns' layout).
     pub fn by_kind(&self) -> [u32; 7] {
-        InteractionKind::ALL.map(|k| self.count(k))
+        [
+            self.calls,
+            self.visits,
+            self.emails,
+            self.wechats,
+            self.meetings,
+            self.notes,
+            self.purchases,
+        ]
     }
 }
 
@@ -106,6 +114,9 @@ mod tests {
         assert_eq!(s.count(InteractionKind::Purchase), 1);
         assert_eq!(s.count(InteractionKind::Call), 0);
         assert_eq!(s.by_kind(), [0, 2, 0, 0, 0, 0, 1]);
+        for (kind, count) in InteractionKind::ALL.into_iter().zip(s.by_kind()) {
+            assert_eq!(s.count(kind), count, "{kind:?}");
+        }
         assert_eq!(s.first_at, Some(list[1].at));
         let json = serde_json::to_value(s).unwrap();
         assert_eq!(json["visits"], 2);

@@ -582,7 +582,10 @@ proptest! {
                     prop_assert!(in_window > 0);
                     prop_assert!(tier != Tier::NoPurchases);
                     prop_assert!([r.r, r.f, r.m].iter().all(|s| (1..=5).contains(s)));
-                    prop_assert_eq!(r.score, w.recency * r.r as u32 + w.frequency * r.f as u32 + w.monetary * r.m as u32);
+                    let weighted = w.recency * r.r as u32
+                        + w.frequency * r.f as u32
+                        + w.monetary * r.m as u32;
+                    prop_assert_eq!(r.score, weighted);
                     prop_assert_eq!(tier, Tier::for_score(r.score, &settings.rfm.tiers));
                     prop_assert_eq!(Tier::ALL.iter().filter(|t| **t == tier).count(), 1);
                 }
@@ -605,7 +608,8 @@ proptest! {
         for rule in &rules {
             let members = cols.evaluate(rule).unwrap();
             for i in 0..cols.len() {
-                prop_assert_eq!(members.contains(i), reference.matches(i, rule), "customer {} rule {:?}", i, rule);
+                let expected = reference.matches(i, rule);
+                prop_assert_eq!(members.contains(i), expected, "customer {} rule {:?}", i, rule);
             }
         }
     }

@@ -72,6 +72,8 @@ impl TextColumn {
         self.ends.push(self.bytes.len() as u32);
     }
 
+    // Hot per-customer helper: inlined even at the bundle's opt-level "z".
+    #[inline(always)]
     pub(crate) fn get(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
         &self.bytes[start..self.ends[i] as usize]
@@ -184,13 +186,6 @@ pub(crate) struct TagColumn {
     pub(crate) dict: Dict,
     pub(crate) ends: Vec<u32>,
     pub(crate) ids: Vec<u32>,
-}
-
-impl TagColumn {
-    pub(crate) fn tags(&self, i: usize) -> &[u32] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.ids[start..self.ends[i] as usize]
-    }
 }
 
 #[cfg(test)]
