@@ -16,24 +16,33 @@ const chrome = await chromeLauncher.launch({
   chromePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
+// Lighthouse scores vary from run to run on a shared machine: take the median of RUNS
+// runs (Lighthouse's own advice), after one warm-up.
+const RUNS = Number(process.env.LIGHTHOUSE_RUNS ?? 3);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 let failed = false;
 try {
-  const result = await lighthouse(
-    url,
-    { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: Object.keys(targets) },
-    desktopConfig,
-  );
+  const results = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const result = await lighthouse(
+      url,
+      { port: chrome.port, output: 'json', logLevel: 'error', onlyCategories: Object.keys(targets) },
+      desktopConfig,
+    );
+    if (i > 0) results.push(result);
+  }
   await mkdir('target', { recursive: true });
-  await writeFile('target/lighthouse.json', result.report);
+  await writeFile('target/lighthouse.json', results[results.length - 1].report);
   for (const [id, min] of Object.entries(targets)) {
-    const score = Math.round((result.lhr.categories[id]?.score ?? 0) * 100);
+    const scores = results.map((r) => Math.round((r.lhr.categories[id]?.score ?? 0) * 100));
+    const score = median(scores);
     const ok = score >= min;
     failed ||= !ok;
-    console.log(`LIGHTHOUSE ${id} ${score} (target >= ${min}) ${ok ? 'ok' : 'FAIL'}`);
+    console.log(`LIGHTHOUSE ${id} ${score} (median of ${scores.join(', ')}; target >= ${min}) ${ok ? 'ok' : 'FAIL'}`);
   }
   for (const audit of ['first-contentful-paint', 'largest-contentful-paint', 'total-blocking-time', 'cumulative-layout-shift']) {
-    const a = result.lhr.audits[audit];
-    if (a) console.log(`LIGHTHOUSE ${audit} ${a.displayValue}`);
+    const values = results.map((r) => r.lhr.audits[audit]?.numericValue ?? 0);
+    console.log(`LIGHTHOUSE ${audit} ${Math.round(median(values))} ${audit === 'cumulative-layout-shift' ? '' : 'ms'}`);
   }
 } finally {
   await chrome.kill();

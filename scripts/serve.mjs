@@ -11,7 +11,8 @@
 // - Responses carry `Cache-Control: no-cache` so a rebuilt app is picked up on reload.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 
 const MIME = {
@@ -84,13 +85,35 @@ async function resolveFile(urlPath) {
   return nested ? { file: index, stat: nested } : null;
 }
 
-function send(req, res, status, file, size) {
-  res.writeHead(status, {
-    'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-    'Content-Length': size,
+// Compressible types are sent gzip-compressed when the client accepts it (as a production
+// server would); compressed bodies are cached per file version (path + mtime + size).
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.wasm', '.json', '.webmanifest', '.svg', '.txt', '.map']);
+const gzipCache = new Map();
+
+async function gzipped(file, stat) {
+  const key = `${file}:${stat.mtimeMs}:${stat.size}`;
+  let body = gzipCache.get(key);
+  if (!body) {
+    body = gzipSync(await readFile(file), { level: 9 });
+    gzipCache.set(key, body);
+  }
+  return body;
+}
+
+async function send(req, res, status, file, stat) {
+  const ext = path.extname(file).toLowerCase();
+  const headers = {
+    'Content-Type': MIME[ext] ?? 'application/octet-stream',
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
-  });
+    Vary: 'Accept-Encoding',
+  };
+  if (COMPRESSIBLE.has(ext) && /\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+    const body = await gzipped(file, stat);
+    res.writeHead(status, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': body.length });
+    return res.end(req.method === 'HEAD' ? undefined : body);
+  }
+  res.writeHead(status, { ...headers, 'Content-Length': stat.size });
   if (req.method === 'HEAD') return res.end();
   createReadStream(file)
     .on('error', () => res.destroy())
@@ -109,7 +132,7 @@ const server = createServer(async (req, res) => {
       res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
       return res.end(`not found (no ${indexHtml})\n`);
     }
-    send(req, res, 200, found.file, found.stat.size);
+    await send(req, res, 200, found.file, found.stat);
   } catch (err) {
     console.error(err);
     if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use chrono::NaiveDate;
 use crm_app::storage::{
-    bulk::{BulkError, ImportWrite},
+    bulk::{BulkError, ImportWrite, StampedCreate},
     stamp::Stamped,
     Now, Store,
 };
@@ -87,21 +87,49 @@ fn changes_of(customers: &[Customer]) -> usize {
     customers.iter().map(|c| field_diff(None, c).len()).sum()
 }
 
+/// The production path for new customers: the page's engine stamps each row, the import
+/// worker writes them with `write_stamped` (here on the test's own connection).
+async fn write_like_the_worker(
+    store: &Store,
+    engine: &Stamper,
+    rows: &[Customer],
+) -> Result<usize, crm_app::storage::StoreError> {
+    let fields: Vec<Vec<(String, Value)>> = rows.iter().map(|c| field_diff(None, c)).collect();
+    let mut stamps = Vec::new();
+    let mut clock = None;
+    for (c, f) in rows.iter().zip(&fields) {
+        let stamped = engine.stamp(Entity::Customer, c.id, f.clone());
+        let first = &stamped.pending[0];
+        stamps.push((first.change.hlc, first.seq));
+        clock = Some(stamped.clock);
+    }
+    let stamped: Vec<StampedCreate<'_>> = rows
+        .iter()
+        .zip(&fields)
+        .zip(&stamps)
+        .map(|((customer, fields), (hlc, first_seq))| StampedCreate {
+            customer,
+            fields,
+            hlc: *hlc,
+            first_seq: *first_seq,
+        })
+        .collect();
+    store
+        .write_stamped(&stamped, &clock.unwrap(), now().ms)
+        .await
+}
+
 #[wasm_bindgen_test]
 async fn bulk_import_stamps_every_customer_into_batched_outbox_records() {
     let store = fresh().await;
     let engine = Stamper::new(11, Vec::new());
-    let stamp = |e, id, f| engine.stamp(e, id, f);
     let rows = vec![
         customer("李伟", "li.wei@example.com", "+86 138 0013 8000"),
         customer("Anna Smith", "anna@example.com", ""),
         customer("周敏", "", "139 0000 1111"),
     ];
-    let report = store
-        .import_chunk(&creates(&rows), now(), &stamp)
-        .await
-        .unwrap();
-    assert_eq!(report.created, 3);
+    let written = write_like_the_worker(&store, &engine, &rows).await.unwrap();
+    assert_eq!(written, 3);
     assert_eq!(store.customer_count().await.unwrap(), 3);
     assert_eq!(store.search_customers("1111", 10).await.unwrap().len(), 1);
 
@@ -122,6 +150,18 @@ async fn bulk_import_stamps_every_customer_into_batched_outbox_records() {
     for p in pending.iter().filter(|p| p.change.id == rows[0].id) {
         assert_eq!(stored.versions.get(&p.change.field), Some(&p.change.hlc));
     }
+
+    // The page's own path (used for rows that fill existing customers) stores the same.
+    let other = fresh().await;
+    let engine2 = Stamper::new(11, Vec::new());
+    let stamp2 = |e, id, f| engine2.stamp(e, id, f);
+    let report = other
+        .import_chunk(&creates(&rows), now(), &stamp2)
+        .await
+        .unwrap();
+    assert_eq!(report.created, 3);
+    assert_eq!(other.outbox_pending().await.unwrap(), pending);
+    assert_eq!(other.customer(rows[0].id).await.unwrap().unwrap(), stored);
 
     // A sync acknowledging part of the batch removes just those changes.
     let acked: Vec<u64> = seqs[..4].to_vec();
@@ -209,12 +249,10 @@ async fn update_empty_fields_fills_only_what_is_empty() {
 async fn a_failed_chunk_writes_nothing_and_earlier_chunks_stay() {
     let store = fresh().await;
     let importer = Stamper::new(13, Vec::new());
-    let stamp = |e, id, f| importer.stamp(e, id, f);
     let first: Vec<Customer> = (0..50)
         .map(|i| customer(&format!("Chunk one {i}"), "", ""))
         .collect();
-    store
-        .import_chunk(&creates(&first), now(), &stamp)
+    write_like_the_worker(&store, &importer, &first)
         .await
         .unwrap();
     let after_first = store.pending_count().await.unwrap();
@@ -241,7 +279,7 @@ async fn a_failed_chunk_writes_nothing_and_earlier_chunks_stay() {
     let second: Vec<Customer> = (0..300)
         .map(|i| customer(&format!("Chunk two {i}"), "", ""))
         .collect();
-    let failed = store.import_chunk(&creates(&second), now(), &stamp).await;
+    let failed = write_like_the_worker(&store, &importer, &second).await;
     assert!(failed.is_err(), "the colliding chunk must fail");
     assert_eq!(store.customer_count().await.unwrap(), count);
     assert_eq!(store.pending_count().await.unwrap(), pending);

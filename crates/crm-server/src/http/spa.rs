@@ -1,4 +1,5 @@
-//! The built app (`--dist`): files as they are, and `index.html` for any other non-API
+//! The built app (`--dist`): files as they are (gzip-compressed when the browser accepts
+//! it: the wasm bundle shrinks to about a third), and `index.html` for any other non-API
 //! path so client-side routes survive a reload.
 
 use std::{convert::Infallible, path::Path};
@@ -8,13 +9,17 @@ use axum::{
     response::IntoResponse,
     routing::{any_service, MethodRouter},
 };
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::{
+    compression::Compression,
+    services::{ServeDir, ServeFile},
+};
 
 /// The fallback service for non-API paths.
 pub fn service(dist: Option<&Path>) -> MethodRouter<(), Infallible> {
     match dist {
         Some(dir) => {
-            any_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))))
+            let files = ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")));
+            any_service(Compression::new(files))
         }
         None => axum::routing::any(|| async {
             (
