@@ -112,14 +112,26 @@ pub async fn log_interaction(
 }
 
 /// Loads the demo data set, reporting `(done, total)` into `progress`.
+/// The demo size: S, or the benchmark sizes through `?demo=M` / `?demo=L` in the URL.
+fn demo_size() -> Size {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|q| {
+            q.split(['?', '&'])
+                .find_map(|kv| kv.strip_prefix("demo=").and_then(Size::parse))
+        })
+        .unwrap_or(Size::S)
+}
+
 pub async fn load_demo(
     ctx: StoreCtx,
     progress: RwSignal<Option<(usize, usize)>>,
 ) -> Result<usize, StoreError> {
     let now = Now::read();
-    progress.set(Some((0, Size::S.customers())));
+    let size = demo_size();
+    progress.set(Some((0, size.customers())));
     let result = current_store()?
-        .load_demo(Size::S, now.local.date(), now.ms, |done, total| {
+        .load_demo(size, now.local.date(), now.ms, |done, total| {
             progress.set(Some((done, total)))
         })
         .await;
