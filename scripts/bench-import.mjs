@@ -12,6 +12,7 @@
 // analysis) plus the phases, and the UI's responsiveness during the import: the longest
 // main-thread task (PerformanceObserver 'longtask') and the worst delay of a 50 ms timer.
 import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -48,6 +49,8 @@ try {
   context.setDefaultTimeout(LIMIT_MS);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('pageerror:', e.message));
+  // BENCH_VERBOSE=1 also prints what the workers log.
+  page.on('worker', (w) => w.on('console', (m) => process.env.BENCH_VERBOSE && console.log('worker:', m.text())));
   await page.goto(`${APP_URL}/customers`);
   await page.locator('#customer-count').filter({ hasText: /customers?$/ }).waitFor();
 
@@ -82,6 +85,7 @@ try {
     }, 50);
   });
 
+  const load0 = loadavg();
   const t0 = Date.now();
   await input.evaluate((el) => {
     const dt = new DataTransfer();
@@ -114,6 +118,7 @@ try {
   const badge = await page.getByRole('status').filter({ hasText: /pending/ }).innerText();
 
   const s = (ms) => (ms / 1000).toFixed(1);
+  console.log(`machine: ${cpus().length} cores; load average before ${load0.map((l) => l.toFixed(1)).join(' ')}, after ${loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine slows every figure)`);
   console.log(`file: ${ROWS} rows, ${(bytes / 1048576).toFixed(1)} MB`);
   console.log(`analysis (worker read + parse + validate + dedupe): ${s(t1 - t0)} s; longest main-thread task meanwhile ${analysisLong.toFixed(0)} ms`);
   console.log(`write (chunks of 1,000, stamped, batched outbox): ${s(t2 - t1)} s`);

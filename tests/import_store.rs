@@ -8,7 +8,7 @@ use std::cell::RefCell;
 
 use chrono::NaiveDate;
 use crm_app::storage::{
-    bulk::{BulkError, ImportWrite, StampedCreate},
+    bulk::{BulkError, ImportChain, ImportWrite, StampedCreate},
     stamp::Stamped,
     Now, Store,
 };
@@ -93,6 +93,7 @@ async fn write_like_the_worker(
     store: &Store,
     engine: &Stamper,
     rows: &[Customer],
+    chain: Option<ImportChain<'_>>,
 ) -> Result<usize, crm_app::storage::StoreError> {
     let fields: Vec<Vec<(String, Value)>> = rows.iter().map(|c| field_diff(None, c)).collect();
     let mut stamps = Vec::new();
@@ -115,7 +116,7 @@ async fn write_like_the_worker(
         })
         .collect();
     store
-        .write_stamped(&stamped, &clock.unwrap(), now().ms)
+        .write_stamped(&stamped, &clock.unwrap(), now().ms, chain)
         .await
 }
 
@@ -128,7 +129,9 @@ async fn bulk_import_stamps_every_customer_into_batched_outbox_records() {
         customer("Anna Smith", "anna@example.com", ""),
         customer("周敏", "", "139 0000 1111"),
     ];
-    let written = write_like_the_worker(&store, &engine, &rows).await.unwrap();
+    let written = write_like_the_worker(&store, &engine, &rows, None)
+        .await
+        .unwrap();
     assert_eq!(written, 3);
     assert_eq!(store.customer_count().await.unwrap(), 3);
     assert_eq!(store.search_customers("1111", 10).await.unwrap().len(), 1);
@@ -252,7 +255,13 @@ async fn a_failed_chunk_writes_nothing_and_earlier_chunks_stay() {
     let first: Vec<Customer> = (0..50)
         .map(|i| customer(&format!("Chunk one {i}"), "", ""))
         .collect();
-    write_like_the_worker(&store, &importer, &first)
+    let chain = |chunk| {
+        Some(ImportChain {
+            import: "import-1",
+            chunk,
+        })
+    };
+    write_like_the_worker(&store, &importer, &first, chain(0))
         .await
         .unwrap();
     let after_first = store.pending_count().await.unwrap();
@@ -279,7 +288,7 @@ async fn a_failed_chunk_writes_nothing_and_earlier_chunks_stay() {
     let second: Vec<Customer> = (0..300)
         .map(|i| customer(&format!("Chunk two {i}"), "", ""))
         .collect();
-    let failed = write_like_the_worker(&store, &importer, &second).await;
+    let failed = write_like_the_worker(&store, &importer, &second, chain(1)).await;
     assert!(failed.is_err(), "the colliding chunk must fail");
     assert_eq!(store.customer_count().await.unwrap(), count);
     assert_eq!(store.pending_count().await.unwrap(), pending);
@@ -296,6 +305,28 @@ async fn a_failed_chunk_writes_nothing_and_earlier_chunks_stay() {
             .len(),
         50
     );
+
+    // The chunk after a failed one is refused too (written in flight, it must not land
+    // after a gap), whatever its own content.
+    let engine = Stamper::new(15, store.outbox_pending().await.unwrap());
+    let third: Vec<Customer> = (0..20)
+        .map(|i| customer(&format!("Chunk three {i}"), "", ""))
+        .collect();
+    let refused = write_like_the_worker(&store, &engine, &third, chain(2)).await;
+    assert!(
+        refused.is_err(),
+        "chunk 2 must not commit after chunk 1 failed"
+    );
+    assert_eq!(store.customer_count().await.unwrap(), count);
+    assert_eq!(store.pending_count().await.unwrap(), pending);
+    // In order, the chain goes on.
+    write_like_the_worker(&store, &engine, &third[..5], chain(1))
+        .await
+        .unwrap();
+    write_like_the_worker(&store, &engine, &third[5..], chain(2))
+        .await
+        .unwrap();
+    assert_eq!(store.customer_count().await.unwrap(), count + 20);
 }
 
 #[wasm_bindgen_test]

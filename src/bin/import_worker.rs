@@ -14,7 +14,10 @@ use crm_app::{
         LISTED_DUPLICATES, READY,
     },
     i18n::{import::row_error_text, Locale},
-    storage::{bulk::StampedCreate, Store},
+    storage::{
+        bulk::{ImportChain, StampedCreate},
+        Store,
+    },
 };
 use crm_core::{
     change::field_diff,
@@ -170,10 +173,18 @@ async fn handle(
         Request::Items { start, len } => items(&state.borrow(), start, len),
         Request::Write {
             db,
+            import,
+            chunk,
             rows,
             clock,
             now_ms,
-        } => write(state, db, rows, clock, now_ms).await,
+        } => {
+            let chain = ImportChain {
+                import: &import,
+                chunk,
+            };
+            write(state, db, rows, clock, now_ms, chain).await
+        }
         Request::DemoCsv { rows, today } => {
             let demo = Demo::new(Size::L, DEMO_SEED, today);
             Response::Csv {
@@ -227,6 +238,7 @@ async fn write(
     rows: Vec<RowStamp>,
     clock: Clock,
     now_ms: u64,
+    chain: ImportChain<'_>,
 ) -> Response {
     let store = state.borrow().store.clone();
     let store = match store {
@@ -261,7 +273,10 @@ async fn write(
             first_seq: r.first_seq,
         })
         .collect();
-    match store.write_stamped(&stamped, &clock, now_ms).await {
+    match store
+        .write_stamped(&stamped, &clock, now_ms, Some(chain))
+        .await
+    {
         Ok(created) => Response::Written { created },
         Err(e) => Response::Failed {
             message: e.to_string(),

@@ -1,10 +1,16 @@
-//! Saving generated text (CSV exports) as a file download, with no server round trip.
+//! Saving generated text (CSV exports, backups) as a file download, with no server
+//! round trip.
 
+use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Starts a download of `text` named `filename`.
-pub fn download_text(filename: &str, mime: &str, text: &str) {
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+/// Saves text pieces as a file download (a `Blob` behind a temporary object URL; the
+/// pieces are not joined first, so a large backup is never one big string).
+pub fn download(name: &str, pieces: &[String], mime: &str) {
+    let parts = js_sys::Array::new();
+    for piece in pieces {
+        parts.push(&JsValue::from_str(piece));
+    }
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
@@ -16,11 +22,15 @@ pub fn download_text(filename: &str, mime: &str, text: &str) {
     let anchor = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("a").ok())
-        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok());
-    if let Some(a) = anchor {
-        a.set_href(&url);
-        a.set_download(filename);
-        a.click();
+        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    if let Some(anchor) = anchor {
+        anchor.set_href(&url);
+        anchor.set_download(name);
+        anchor.click();
     }
-    let _ = web_sys::Url::revoke_object_url(&url);
+    // Revoking at once can cancel the download in some browsers: wait a minute.
+    spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(60_000).await;
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
 }

@@ -2,18 +2,25 @@
 //!
 //! Parsing and validation run in a Web Worker (`src/bin/import_worker.rs`, built by trunk
 //! as `/import_worker_loader.js`) so a 100,000-row file never blocks the page: the page
-//! hands the worker the `File` itself (structured clone, no copy on this thread), gets
-//! back the guessed mapping, a 20-row preview and the verdict on every row, then pulls
-//! the valid rows in chunks and writes each chunk in one IndexedDB transaction through
-//! `Store::import_chunk`, stamping every customer through the sync engine.
+//! hands the worker the `File` itself (structured clone, no copy on this thread) and gets
+//! back the guessed mapping, a 20-row preview, the verdict on every row and the rows
+//! that match a customer. On Start import it pulls the valid rows a chunk at a time,
+//! stamps each new customer through the sync engine (which lives here, on the page: it
+//! owns the clock and the outbox order), and has the worker write the chunk from its own
+//! IndexedDB connection (`Store::write_stamped`), so cloning 100,000 records into
+//! IndexedDB happens off this thread too. Rows that fill an existing customer's empty
+//! fields are read and written here (`Store::import_chunk`).
 //!
 //! **Cancel and failure keep whole chunks.** An import is a sequence of chunk
-//! transactions, each all-or-nothing; Cancel is honoured between chunks. So a cancelled
-//! or failed import never leaves a half-written chunk, and the summary says exactly how
-//! many rows were written. One transaction for the whole file was the alternative: it
-//! would make Cancel undo everything, but it holds ~800k outbox changes and 100k records
-//! in one transaction (minutes of work lost to a late failure, no visible progress in the
-//! data) — chunks keep the import resumable by re-importing with "skip duplicates".
+//! transactions, each all-or-nothing; Cancel is honoured between chunks. Two chunks are
+//! in flight (the worker prepares one while IndexedDB commits the other), and each chunk
+//! commits only if the one before it did (`ImportChain`), so a cancelled or failed
+//! import leaves exactly its first N chunks, never a half-written one, and the summary
+//! says how many rows were written. One transaction for the whole file was the
+//! alternative: Cancel would undo everything, but ~800k outbox changes and 100k records
+//! would sit in one transaction (minutes of work lost to a late failure, no progress
+//! visible in the data); chunks keep the import resumable by importing the file again
+//! with "Skip" for matching rows.
 
 use std::{cell::Cell, cell::RefCell, collections::HashMap, rc::Rc};
 
@@ -119,6 +126,11 @@ pub mod protocol {
         Write {
             /// The database to write (the app's).
             db: String,
+            /// An id for the whole import (chunks commit in order, see
+            /// `Store::write_stamped`).
+            import: String,
+            /// This write's number in the import, from 0.
+            chunk: u64,
             /// One stamp per row to write.
             rows: Vec<RowStamp>,
             /// The engine's clock after stamping.
@@ -331,6 +343,15 @@ impl WorkerClient {
         JsFuture::from(self.ready.clone())
             .await
             .map_err(|e| format!("{e:?}"))?;
+        answer(self.send(request, file)?).await
+    }
+
+    /// Posts `request` now (the worker is ready) and returns the promise of its answer.
+    fn send(
+        &self,
+        request: &Request,
+        file: Option<&web_sys::File>,
+    ) -> Result<js_sys::Promise, String> {
         let id = self.next.get();
         self.next.set(id + 1);
         let json = serde_json::to_string(request).map_err(|e| e.to_string())?;
@@ -347,14 +368,19 @@ impl WorkerClient {
             self.waiting.borrow_mut().remove(&id);
             return Err(format!("{e:?}"));
         }
-        let answer = JsFuture::from(promise)
-            .await
-            .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
-        let answer = js_sys::Array::from(&answer);
-        let text = answer.get(0).as_string().unwrap_or_default();
-        let (_, body) = protocol::unframe(&text).ok_or("bad worker answer")?;
-        serde_json::from_str(body).map_err(|e| e.to_string())
+        Ok(promise)
     }
+}
+
+/// The worker's answer behind a promise from [`WorkerClient::send`].
+async fn answer(promise: js_sys::Promise) -> Result<Response, String> {
+    let answer = JsFuture::from(promise)
+        .await
+        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
+    let answer = js_sys::Array::from(&answer);
+    let text = answer.get(0).as_string().unwrap_or_default();
+    let (_, body) = protocol::unframe(&text).ok_or("bad worker answer")?;
+    serde_json::from_str(body).map_err(|e| e.to_string())
 }
 
 impl Drop for WorkerClient {
@@ -466,7 +492,7 @@ pub fn use_import(ctx: StoreCtx) -> UseImport {
 /// Live customers' duplicate-matching fields, read a page at a time with a pause between
 /// pages, so a large customer book never blocks the page for long.
 async fn match_data(store: &Store) -> Result<Vec<Customer>, StoreError> {
-    const PAGE: u32 = 2_000;
+    const PAGE: u32 = 500;
     let mut out = Vec::new();
     let mut after = None;
     loop {
@@ -618,81 +644,133 @@ impl UseImport {
                 rejected: analysis.rejected.clone(),
                 ..Default::default()
             };
-            let result: Result<(), String> = async {
-                let store = current_store().map_err(|e| e.to_string())?;
-                if let Some(mapping) = &analysis.mapping {
-                    store
-                        .set_meta(IMPORT_MAPPING, mapping)
-                        .await
-                        .map_err(|e| e.to_string())?;
+            let mut writes = Writes::default();
+            let setup = current_store()
+                .map_err(|e| e.to_string())
+                .and_then(|store| Ok((store, self.client()?)));
+            let result: Result<(), String> = match &setup {
+                Err(e) => Err(e.clone()),
+                Ok((store, client)) => {
+                    self.run(
+                        store,
+                        client,
+                        &analysis,
+                        default_action,
+                        &row_actions,
+                        &mut writes,
+                        &mut summary,
+                        &cancel,
+                    )
+                    .await
                 }
-                let client = self.client()?;
-                let fetch = |start: usize| {
-                    let client = client.clone();
-                    async move {
-                        let request = Request::Items {
-                            start,
-                            len: IMPORT_CHUNK,
-                        };
-                        match client.call(&request, None).await? {
-                            Response::Items { items } => Ok(items),
-                            other => Err(format!("unexpected answer {other:?}")),
-                        }
-                    }
-                };
-                let mut done = 0;
-                let mut chunks = 0usize;
-                let mut next = (total > 0).then(|| fetch(0));
-                while let Some(request) = next.take() {
-                    let items = request.await?;
-                    let count = items.len();
-                    if done + count < total {
-                        // The worker reads the next chunk while this one is written.
-                        next = Some(fetch(done + count));
-                    }
-                    let plan = plan_chunk(done, items, default_action, &row_actions);
-                    summary.skipped += plan.skipped;
-                    if !plan.creates.is_empty() {
-                        summary.imported += write_creates(&client, &store, plan.creates).await?;
-                    }
-                    if !plan.fills.is_empty() {
-                        let result = store
-                            .import_chunk(&plan.fills, Now::read(), &engine::stamp)
-                            .await;
-                        if result.is_err() {
-                            after_write(self.ctx, &store, &result).await;
-                        }
-                        let report = result.map_err(|e| e.to_string())?;
-                        summary.imported += report.created;
-                        summary.updated += report.updated;
-                        summary.skipped += report.unchanged;
-                    }
-                    chunks += 1;
-                    if chunks.is_multiple_of(REFRESH_EVERY) {
-                        // Let the list and the badge grow now and then, not after every
-                        // chunk: each refresh is a read that delays the next write.
-                        self.ctx.changed();
-                    }
-                    done += count;
-                    self.progress.set((done, total));
-                    if cancel.get() && done < total {
-                        summary.cancelled = true;
-                        break;
-                    }
-                    if count == 0 {
-                        break;
-                    }
-                }
-                Ok(())
+            };
+            let mut error = result.err();
+            if let Ok((store, _)) = &setup {
+                // Whatever stopped the loop, the writes already sent finish (or fail)
+                // and are counted: the summary is exactly what is stored.
+                let (written, failed) = writes.drain(store).await;
+                summary.imported += written;
+                error = error.or(failed);
             }
-            .await;
-            if let Err(e) = result {
-                summary.error = Some(e);
-            }
+            summary.error = error;
             self.ctx.changed();
             self.summary.set(Some(summary));
             self.phase.set(ImportPhase::Done);
         });
+    }
+
+    /// The import loop: rows come from the worker a chunk ahead; new customers are
+    /// stamped here and written by the worker with two writes in flight; rows that fill
+    /// existing customers are written here. Cancel is honoured between chunks.
+    #[allow(clippy::too_many_arguments)]
+    async fn run(
+        self,
+        store: &Store,
+        client: &Rc<WorkerClient>,
+        analysis: &Analysis,
+        default_action: DuplicateAction,
+        row_actions: &HashMap<u64, DuplicateAction>,
+        writes: &mut Writes,
+        summary: &mut ImportSummary,
+        cancel: &Cell<bool>,
+    ) -> Result<(), String> {
+        let total = analysis.valid;
+        if let Some(mapping) = &analysis.mapping {
+            store
+                .set_meta(IMPORT_MAPPING, mapping)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        // Sent at once (not when awaited), so the worker reads the next chunk while
+        // this one is written.
+        let fetch = |start: usize| {
+            client.send(
+                &Request::Items {
+                    start,
+                    len: IMPORT_CHUNK,
+                },
+                None,
+            )
+        };
+        let import_id = Uuid::new_v4().to_string();
+        let mut done = 0;
+        let mut chunks = 0usize;
+        let mut next = if total > 0 { Some(fetch(0)?) } else { None };
+        while let Some(request) = next.take() {
+            let items = match answer(request).await? {
+                Response::Items { items } => items,
+                other => return Err(format!("unexpected answer {other:?}")),
+            };
+            let count = items.len();
+            if count == 0 {
+                break;
+            }
+            if done + count < total {
+                next = Some(fetch(done + count)?);
+            }
+            let plan = plan_chunk(done, items, default_action, row_actions);
+            summary.skipped += plan.skipped;
+            if !plan.fills.is_empty() {
+                // Fills may target customers created by earlier rows of the file: the
+                // writes before must be in first.
+                let (written, failed) = writes.drain(store).await;
+                summary.imported += written;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                let result = store
+                    .import_chunk(&plan.fills, Now::read(), &engine::stamp)
+                    .await;
+                if result.is_err() {
+                    after_write(self.ctx, store, &result).await;
+                }
+                let report = result.map_err(|e| e.to_string())?;
+                summary.imported += report.created;
+                summary.updated += report.updated;
+                summary.skipped += report.unchanged;
+            }
+            if !plan.creates.is_empty() {
+                writes.send(client, store, &import_id, plan.creates).await?;
+                // Two writes in flight: the worker prepares one while IndexedDB
+                // commits the other.
+                while writes.len() > 1 {
+                    summary.imported += writes.next(store).await?;
+                }
+            }
+            chunks += 1;
+            if chunks.is_multiple_of(REFRESH_EVERY) {
+                // Let the list and the badge grow now and then, not after every
+                // chunk: each refresh is a read that delays the next write.
+                self.ctx.changed();
+            }
+            done += count;
+            self.progress.set((done, total));
+            if cancel.get() && done < total {
+                summary.cancelled = true;
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Stops the import after the chunk being written.
@@ -775,74 +853,101 @@ fn plan_chunk(
     plan
 }
 
-/// Stamps new customers through the engine (here, on the page: the engine owns the
-/// clock and the outbox order) and has the worker write them in one transaction. If the
-/// write fails, the engine is rebuilt from storage so it forgets the unwritten stamps.
-async fn write_creates(
-    client: &WorkerClient,
-    store: &Store,
-    creates: Vec<(usize, ImportItem)>,
-) -> Result<usize, String> {
-    let mut rows = Vec::with_capacity(creates.len());
-    let mut clock = None;
-    for (index, item) in creates {
-        let stamped = engine::stamp(Entity::Customer, item.id, item.fields);
-        if let Some(first) = stamped.pending.first() {
-            rows.push(protocol::RowStamp {
-                index,
-                hlc: first.change.hlc,
-                first_seq: first.seq,
-            });
-        }
-        clock = Some(stamped.clock);
-    }
-    let Some(clock) = clock else { return Ok(0) };
-    let request = Request::Write {
-        db: DB_NAME.to_string(),
-        rows,
-        clock,
-        now_ms: Now::read().ms,
-    };
-    let result = match client.call(&request, None).await {
-        Ok(Response::Written { created }) => Ok(created),
-        Ok(Response::Failed { message }) => Err(message),
-        Ok(other) => Err(format!("unexpected answer {other:?}")),
-        Err(e) => Err(e),
-    };
-    if result.is_err() {
-        let _ = engine::load(store).await;
-    }
-    result
+/// The worker writes in flight, oldest first: `(rows, answer)`.
+#[derive(Default)]
+struct Writes {
+    in_flight: std::collections::VecDeque<(usize, js_sys::Promise)>,
+    chunk: u64,
 }
 
-/// Saves text pieces as a file download (a `Blob` behind a temporary object URL).
-pub fn download(name: &str, pieces: &[String], mime: &str) {
-    let parts = js_sys::Array::new();
-    for piece in pieces {
-        parts.push(&JsValue::from_str(piece));
+impl Writes {
+    fn len(&self) -> usize {
+        self.in_flight.len()
     }
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    let anchor = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.create_element("a").ok())
-        .and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok());
-    if let Some(anchor) = anchor {
-        anchor.set_href(&url);
-        anchor.set_download(name);
-        anchor.click();
+
+    /// Stamps new customers through the engine (here, on the page: the engine owns the
+    /// clock and the outbox order) and sends them to the worker, which writes them in one
+    /// transaction chained to the previous one.
+    async fn send(
+        &mut self,
+        client: &WorkerClient,
+        store: &Store,
+        import: &str,
+        creates: Vec<(usize, ImportItem)>,
+    ) -> Result<(), String> {
+        let mut rows = Vec::with_capacity(creates.len());
+        let mut clock = None;
+        for (index, item) in creates {
+            let stamped = engine::stamp(Entity::Customer, item.id, item.fields);
+            if let Some(first) = stamped.pending.first() {
+                rows.push(protocol::RowStamp {
+                    index,
+                    hlc: first.change.hlc,
+                    first_seq: first.seq,
+                });
+            }
+            clock = Some(stamped.clock);
+        }
+        let Some(clock) = clock else { return Ok(()) };
+        let count = rows.len();
+        let request = Request::Write {
+            db: DB_NAME.to_string(),
+            import: import.to_string(),
+            chunk: self.chunk,
+            rows,
+            clock,
+            now_ms: Now::read().ms,
+        };
+        self.chunk += 1;
+        match client.send(&request, None) {
+            Ok(promise) => {
+                self.in_flight.push_back((count, promise));
+                Ok(())
+            }
+            Err(e) => {
+                // Never sent: forget these stamps.
+                let _ = engine::load(store).await;
+                Err(e)
+            }
+        }
     }
-    spawn_local(async move {
-        gloo_timers::future::TimeoutFuture::new(60_000).await;
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
+
+    /// Waits for the oldest write. If it failed, the engine is rebuilt from storage so it
+    /// forgets the stamps of every write that did not commit (the later ones in flight
+    /// fail too: their chain is broken).
+    async fn next(&mut self, store: &Store) -> Result<usize, String> {
+        let Some((_, promise)) = self.in_flight.pop_front() else {
+            return Ok(0);
+        };
+        let result = match answer(promise).await {
+            Ok(Response::Written { created }) => Ok(created),
+            Ok(Response::Failed { message }) => Err(message),
+            Ok(other) => Err(format!("unexpected answer {other:?}")),
+            Err(e) => Err(e),
+        };
+        if result.is_err() {
+            while let Some((_, promise)) = self.in_flight.pop_front() {
+                let _ = answer(promise).await;
+            }
+            let _ = engine::load(store).await;
+        }
+        result
+    }
+
+    /// Waits for every write in flight: rows written, and the first failure.
+    async fn drain(&mut self, store: &Store) -> (usize, Option<String>) {
+        let mut written = 0;
+        while !self.in_flight.is_empty() {
+            match self.next(store).await {
+                Ok(n) => written += n,
+                Err(e) => return (written, Some(e)),
+            }
+        }
+        (written, None)
+    }
 }
+
+use crate::components::download::download;
 
 /// Today as `YYYY-MM-DD`, for file names.
 fn stamp_date() -> String {

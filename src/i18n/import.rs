@@ -86,6 +86,7 @@ pub struct ImportTexts {
     pub no: &'static str,
 }
 
+/// English.
 pub static EN: ImportTexts = ImportTexts {
     title: "Import",
     import_file: "Import file",
@@ -158,6 +159,7 @@ pub static EN: ImportTexts = ImportTexts {
     no: "no",
 };
 
+/// Simplified Chinese.
 pub static ZH: ImportTexts = ImportTexts {
     title: "导入",
     import_file: "导入文件",

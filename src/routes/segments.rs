@@ -253,10 +253,10 @@ pub fn SegmentsPage() -> impl IntoView {
                     .find(|s| s.segment.id == id)
                     .map(|s| s.segment.name)
                     .unwrap_or_default();
-                crate::components::download::download_text(
+                crate::components::download::download(
                     &format!("{name}.csv"),
+                    std::slice::from_ref(csv),
                     "text/csv;charset=utf-8",
-                    csv,
                 );
                 want_csv.set(None);
             }

@@ -27,10 +27,11 @@ use indexed_db_futures::{
 };
 use serde_json::Value;
 use uuid::Uuid;
+use wasm_bindgen::JsCast;
 
 use super::{
     customers::get_record,
-    outbox,
+    meta, outbox,
     records::{CustomerRecord, TimelineBlock},
     schema::{BY_COMPANY, BY_SEARCH, BY_SORT, CUSTOMERS, META, OUTBOX, TIMELINE},
     stamp::Stamp,
@@ -69,6 +70,18 @@ pub struct StampedCreate<'a> {
     /// The sequence number of the first field; the others follow.
     pub first_seq: u64,
 }
+
+/// Which import a chunk belongs to and its place in it (see [`Store::write_stamped`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ImportChain<'a> {
+    /// An id for the whole import.
+    pub import: &'a str,
+    /// The chunk's number, from 0.
+    pub chunk: u64,
+}
+
+/// Meta key: the last committed chunk of an import, `(import id, chunk)`.
+pub const IMPORT_CHAIN: &str = "import_chain";
 
 /// What one committed import chunk did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -306,11 +319,17 @@ impl Store {
     /// engine gave (`first_seq`, `first_seq + 1`, … in `fields` order). Off the page's
     /// thread, the structured cloning and index-key extraction of 100,000 records never
     /// block the UI; the stamping itself stays with the page's sync engine.
+    ///
+    /// With a `chain`, chunk `n > 0` commits only if chunk `n − 1` of the same import
+    /// did (checked inside the transaction, which IndexedDB starts only after the
+    /// previous one finished). So the worker can prepare a chunk while the one before it
+    /// commits, and a failed chunk still leaves exactly the chunks before it.
     pub async fn write_stamped(
         &self,
         rows: &[StampedCreate<'_>],
         clock: &Clock,
         now_ms: u64,
+        chain: Option<ImportChain<'_>>,
     ) -> Result<usize, StoreError> {
         let tx = self
             .db
@@ -318,7 +337,16 @@ impl Store {
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
+        let meta_store = tx.object_store(META)?;
+        // Every meta value this write reads is requested first and awaited last: the
+        // answers wait for nothing, so the transaction ends without round trips between
+        // IndexedDB and this thread after its puts (the thread is busy preparing the next
+        // chunk by then).
+        let previous = meta_store.get(IMPORT_CHAIN).serde()?;
+        let extra = meta_store.get(outbox::BATCHED_EXTRA).serde()?;
+        let stored_clock = meta_store.get(meta::CLOCK).serde()?;
         let mut pending = Vec::new();
+        let mut records = Vec::with_capacity(rows.len());
         for row in rows {
             let mut record =
                 CustomerRecord::new(row.customer.clone(), Aggregates::default(), now_ms);
@@ -335,15 +363,40 @@ impl Store {
                     },
                 });
             }
-            customers.put(&record).serde()?;
+            records.push(record);
         }
-        outbox::write_batch(
-            &tx.object_store(OUTBOX)?,
-            &tx.object_store(META)?,
-            &pending,
-            clock,
-        )
-        .await?;
+        // One JSON text parsed by the engine's JSON.parse builds the same objects as
+        // serde_wasm_bindgen would, several times faster than one call across the
+        // boundary per field (`None` becomes null instead of undefined: both read back
+        // as `None` and neither is an index key).
+        let json = serde_json::to_string(&records).map_err(|e| StoreError::Other(e.to_string()))?;
+        let parsed = js_sys::JSON::parse(&json).map_err(|e| StoreError::Other(format!("{e:?}")))?;
+        for value in js_sys::Array::from(&parsed).iter() {
+            customers
+                .put(value.unchecked_into::<js_sys::Object>())
+                .primitive()?;
+        }
+        let added = outbox::add_batches(&tx.object_store(OUTBOX)?, &pending)?;
+        if let Some(chain) = chain {
+            let key = (chain.import.to_string(), chain.chunk);
+            let previous: Option<(String, u64)> = previous.await?;
+            if chain.chunk > 0 && previous != Some((key.0.clone(), chain.chunk - 1)) {
+                // Dropping the transaction uncommitted rolls every request back.
+                return Err(StoreError::Other(
+                    "the previous chunk of this import was not saved".into(),
+                ));
+            }
+            meta_store
+                .put(&key)
+                .with_key(IMPORT_CHAIN.to_string())
+                .serde()?;
+        }
+        let extra: i64 = extra.await?.unwrap_or(0);
+        meta_store
+            .put(&(extra + added).max(0))
+            .with_key(outbox::BATCHED_EXTRA.to_string())
+            .serde()?;
+        outbox::put_newer_clock(&meta_store, stored_clock.await?, clock)?;
         tx.commit().await?;
         Ok(rows.len())
     }

@@ -4,7 +4,7 @@
 //! Layout (chosen from BENCH.md's measurements, where one record per interaction costs
 //! sixteen minutes for a million): customers are one record each, carrying their derived
 //! search keys, sort key and per-customer aggregates; interactions live in per-customer
-//! blocks of up to [`timeline::BLOCK_SIZE`]; the outbox holds one entry per changed field.
+//! blocks of up to [`timeline::BLOCK_SIZE`]; the outbox holds one change per changed field (batch records for bulk imports).
 //! A record write and its outbox entries always share one readwrite transaction.
 
 pub mod bulk;

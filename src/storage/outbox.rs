@@ -136,6 +136,35 @@ pub(crate) async fn write_batch(
     pending: &[Pending],
     clock: &crm_core::Clock,
 ) -> Result<(), StoreError> {
+    let extra = add_batches(outbox, pending)?;
+    add_extra(meta_store, extra).await?;
+    let stored: Option<crm_core::Clock> = meta::get(meta_store, meta::CLOCK).await?;
+    put_newer_clock(meta_store, stored, clock)
+}
+
+/// Keeps the newest clock: the import worker writes from its own connection, and an
+/// ordinary edit on the page may have stored a later clock meanwhile. Issues the put
+/// without waiting for it.
+pub(crate) fn put_newer_clock(
+    meta_store: &ObjectStore<'_>,
+    stored: Option<crm_core::Clock>,
+    clock: &crm_core::Clock,
+) -> Result<(), StoreError> {
+    if stored.is_none_or(|s| s.last <= clock.last) {
+        meta_store
+            .put(clock)
+            .with_key(meta::CLOCK.to_string())
+            .serde()?;
+    }
+    Ok(())
+}
+
+/// Issues the `add`s of `pending` as batch records (without waiting for them) and
+/// returns how much [`BATCHED_EXTRA`] grows.
+pub(crate) fn add_batches(
+    outbox: &ObjectStore<'_>,
+    pending: &[Pending],
+) -> Result<i64, StoreError> {
     let mut sorted: Vec<&Pending> = pending.iter().collect();
     sorted.sort_by_key(|p| p.seq);
     let mut extra = 0i64;
@@ -163,14 +192,7 @@ pub(crate) async fn write_batch(
                 .serde()?;
         }
     }
-    add_extra(meta_store, extra).await?;
-    // Keep the newest clock: the import worker writes from its own connection, and an
-    // ordinary edit on the page may have stored a later clock meanwhile.
-    let stored: Option<crm_core::Clock> = meta::get(meta_store, meta::CLOCK).await?;
-    if stored.is_none_or(|s| s.last <= clock.last) {
-        meta::put(meta_store, meta::CLOCK, clock).await?;
-    }
-    Ok(())
+    Ok(extra)
 }
 
 /// The records that may hold any of `seqs` (sorted): keys in

@@ -144,6 +144,23 @@ describe('import, export and duplicates', () => {
     await expectVisible(customerLink(page, '王小明'));
   });
 
+  test('a file dropped anywhere on the Customers screen starts the same import', { timeout: TEST_TIMEOUT }, async (t) => {
+    const page = await newPage(browser, t);
+    await openCustomers(page);
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['Name,Email,Phone\r\nDrop Test,drop@example.com,139 1234 5678\r\n'], 'dropped.csv', { type: 'text/csv' }));
+      for (const type of ['dragover', 'drop']) {
+        document.querySelector('main').dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }
+    });
+    await expectVisible(page.getByRole('heading', { name: 'Import — dropped.csv', exact: true }), SLOW);
+    const summary = await startImport(page);
+    assert.match(summary, /\b1 imported\b/);
+    await button(page, 'Close').click();
+    await expectVisible(customerLink(page, 'Drop Test'));
+  });
+
   test('bad files get a clear message next to the file input and import nothing', { timeout: TEST_TIMEOUT }, async (t) => {
     const page = await newPage(browser, t);
     await openCustomers(page);
