@@ -117,6 +117,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/segments/settings") view=SegmentSettingsPage />
                     <Route path=path!("/dashboard") view=DashboardPage />
                     <Route path=path!("/sync") view=SyncPage />
+                    <Route path=path!("/companies") view=routes::companies::CompaniesPage />
+                    <Route path=path!("/deals") view=routes::deals::DealsPage />
+                    <Route path=path!("/tickets") view=routes::tickets::TicketsPage />
+                    <Route path=path!("/campaigns") view=routes::campaigns::CampaignsPage />
+                    <Route path=path!("/settings") view=routes::settings::SettingsPage />
                 </Routes>
             </main>
             <AppToast />

@@ -48,9 +48,14 @@ pub fn Header(children: Children) -> impl IntoView {
                 <ul>
                     <li><A href="/customers">{move || t.get().customers}</A></li>
                     <li><A href="/follow-ups">{move || t.get().follow_ups}</A></li>
+                    <li><A href="/companies">{move || t.get().companies}</A></li>
+                    <li><A href="/deals">{move || t.get().deals}</A></li>
+                    <li><A href="/tickets">{move || t.get().tickets}</A></li>
+                    <li><A href="/campaigns">{move || t.get().campaigns}</A></li>
                     <li><A href="/segments">{move || t.get().segments}</A></li>
                     <li><A href="/dashboard">{move || t.get().dashboard}</A></li>
                     <li><A href="/sync">{move || t.get().sync}</A></li>
+                    <li><A href="/settings">{move || t.get().settings}</A></li>
                 </ul>
             </nav>
             <div class="header-right">

@@ -8,6 +8,7 @@ pub mod use_follow_ups;
 pub mod use_import;
 pub mod use_online;
 pub mod use_pwa;
+pub mod use_records;
 pub mod use_segments;
 pub mod use_store;
 pub mod use_sync;

@@ -276,6 +276,7 @@ fn LogInteractionForm(id: Uuid, on_done: Callback<()>) -> impl IntoView {
             amount: amount.get_untracked(),
             items: items.get_untracked(),
             next_visit: next_visit.get_untracked(),
+            campaign_id: None,
         };
         saving.set(true);
         spawn_local(async move {

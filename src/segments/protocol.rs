@@ -2,7 +2,7 @@
 //! `postMessage`).
 
 use chrono::NaiveDate;
-use crm_core::segment::{Rule, RuleError, SegmentSettings, SegmentSummary, Tier};
+use crm_core::segment::{Rule, RuleError, SegmentSettings, SegmentSummary, Tier, TierCounts};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -77,4 +77,75 @@ pub enum WorkerMessage {
     Ready,
     Done(Box<SegmentResponse>),
     Failed(SegmentFailure),
+}
+
+/// A benchmark run (`segment_*` in BENCH.md), sent by `scripts/bench-segment.mjs`: with the
+/// columns for `revision` built (not timed), derive RFM scores, tiers and the spend pyramid
+/// (with VIP and lifecycle, as screens get them) as of `today` and count every rule, `runs`
+/// times; each run is timed inside the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchRequest {
+    pub id: u64,
+    pub revision: u64,
+    pub today: NaiveDate,
+    pub settings: SegmentSettings,
+    pub rules: Vec<Rule>,
+    pub runs: usize,
+}
+
+/// The answer to a [`BenchRequest`]: the timings and the results, so the script can check
+/// that its peers computed the same.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchResponse {
+    pub id: u64,
+    pub customers: usize,
+    /// Milliseconds spent reading the store and building columns (0 when cached).
+    pub build_ms: f64,
+    /// Milliseconds of each run (`performance.now()` in the worker), in order.
+    pub runs_ms: Vec<f64>,
+    /// Customers per tier, in [`Tier::ALL`] order.
+    pub tiers: TierCounts,
+    /// Customers per pyramid level, in `PyramidLevel::ALL` order.
+    pub pyramid: [usize; 5],
+    /// One per request rule: the member count, or why the rule is invalid.
+    pub counts: Vec<Result<usize, Vec<RuleError>>>,
+}
+
+/// Page → worker. Screens send a bare [`SegmentRequest`]; the benchmark sends
+/// `{"bench": BenchRequest}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    Segment(SegmentRequest),
+    Bench(BenchRequest),
+}
+
+impl Incoming {
+    /// Parses one message text; on failure, the request's id (0 when unreadable) and why.
+    pub fn parse(text: &str) -> Result<Incoming, (u64, String)> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| (0, e.to_string()))?;
+        let bench = value.get("bench");
+        let body = bench.unwrap_or(&value);
+        let fail = |e: serde_json::Error| {
+            let id = body.get("id").and_then(serde_json::Value::as_u64);
+            (id.unwrap_or(0), e.to_string())
+        };
+        if bench.is_some() {
+            BenchRequest::deserialize(body)
+                .map(Incoming::Bench)
+                .map_err(fail)
+        } else {
+            SegmentRequest::deserialize(body)
+                .map(Incoming::Segment)
+                .map_err(fail)
+        }
+    }
+}
+
+/// Worker → benchmark script (kept apart from [`WorkerMessage`], which screens match
+/// exhaustively; failures come as [`WorkerMessage::Failed`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BenchMessage {
+    BenchDone(Box<BenchResponse>),
 }

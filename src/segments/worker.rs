@@ -10,11 +10,13 @@ use crm_core::{
     import::export::{customers_csv, HeaderLanguage},
     segment::{CustomerRow, SegmentColumns, SegmentSettings},
 };
-use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use serde::Serialize;
+use wasm_bindgen::{closure::Closure, prelude::wasm_bindgen, JsCast, JsValue};
 use wasm_bindgen_futures::spawn_local;
 
 use super::protocol::{
-    Bucket, Member, SegmentFailure, SegmentRequest, SegmentResponse, WorkerMessage,
+    BenchMessage, BenchRequest, BenchResponse, Bucket, Incoming, Member, SegmentFailure,
+    SegmentRequest, SegmentResponse, WorkerMessage,
 };
 use crate::storage::{records::CustomerRecord, schema::DB_NAME, Store};
 
@@ -44,11 +46,14 @@ fn scope() -> web_sys::DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-fn now_ms() -> f64 {
-    js_sys::Date::now()
+#[wasm_bindgen]
+extern "C" {
+    /// `performance.now()`: sub-millisecond, monotonic, in a worker as on the page.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn now_ms() -> f64;
 }
 
-fn post(message: &WorkerMessage) {
+fn post(message: &impl Serialize) {
     if let Ok(text) = serde_json::to_string(message) {
         let _ = scope().post_message(&JsValue::from_str(&text));
     }
@@ -82,20 +87,24 @@ pub fn start() {
 
 async fn run(mut text: String) {
     loop {
-        let message = match serde_json::from_str::<SegmentRequest>(&text) {
-            Ok(request) => {
+        let failed = |id, error| WorkerMessage::Failed(SegmentFailure { id, error });
+        match Incoming::parse(&text) {
+            Ok(Incoming::Segment(request)) => {
                 let id = request.id;
-                match answer(request).await {
+                post(&match answer(request).await {
                     Ok(response) => WorkerMessage::Done(Box::new(response)),
-                    Err(error) => WorkerMessage::Failed(SegmentFailure { id, error }),
+                    Err(error) => failed(id, error),
+                });
+            }
+            Ok(Incoming::Bench(request)) => {
+                let id = request.id;
+                match bench(request).await {
+                    Ok(response) => post(&BenchMessage::BenchDone(Box::new(response))),
+                    Err(error) => post(&failed(id, error)),
                 }
             }
-            Err(e) => WorkerMessage::Failed(SegmentFailure {
-                id: 0,
-                error: e.to_string(),
-            }),
-        };
-        post(&message);
+            Err((id, error)) => post(&failed(id, error)),
+        }
         let next = STATE.with(|s| {
             let mut s = s.borrow_mut();
             let next = s.queued.take();
@@ -130,14 +139,20 @@ async fn store() -> Result<Store, String> {
     Ok(store)
 }
 
-/// Answers one request: what the worker does for every message.
-pub async fn answer(request: SegmentRequest) -> Result<SegmentResponse, String> {
+/// Makes the cache hold columns for `revision` (rereading the store when it changed),
+/// derived as of `today` with `settings`; returns the milliseconds that took (0 when
+/// nothing changed).
+async fn prepare(
+    revision: u64,
+    today: NaiveDate,
+    settings: &SegmentSettings,
+) -> Result<f64, String> {
     let mut build_ms = 0.0;
     let stale = STATE.with(|s| {
         s.borrow()
             .cache
             .as_ref()
-            .is_none_or(|c| c.revision != request.revision)
+            .is_none_or(|c| c.revision != revision)
     });
     if stale {
         let started = now_ms();
@@ -153,14 +168,14 @@ pub async fn answer(request: SegmentRequest) -> Result<SegmentResponse, String> 
                 aggregates: &r.agg,
                 stats: Some(&r.stats),
             }),
-            request.today,
-            &request.settings,
+            today,
+            settings,
         );
         build_ms = now_ms() - started;
         let cache = Cache {
-            revision: request.revision,
-            today: request.today,
-            settings: request.settings.clone(),
+            revision,
+            today,
+            settings: settings.clone(),
             records,
             columns,
         };
@@ -169,13 +184,23 @@ pub async fn answer(request: SegmentRequest) -> Result<SegmentResponse, String> 
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         let cache = s.cache.as_mut().expect("built above");
-        if cache.today != request.today || cache.settings != request.settings {
+        if cache.today != today || cache.settings != *settings {
             let started = now_ms();
-            cache.columns.recompute(request.today, &request.settings);
-            cache.today = request.today;
-            cache.settings = request.settings.clone();
+            cache.columns.recompute(today, settings);
+            cache.today = today;
+            cache.settings = settings.clone();
             build_ms += now_ms() - started;
         }
+    });
+    Ok(build_ms)
+}
+
+/// Answers one request: what the worker does for every message.
+pub async fn answer(request: SegmentRequest) -> Result<SegmentResponse, String> {
+    let build_ms = prepare(request.revision, request.today, &request.settings).await?;
+    STATE.with(|s| {
+        let s = s.borrow();
+        let cache = s.cache.as_ref().expect("prepared above");
         let started = now_ms();
         let counts = request
             .rules
@@ -220,6 +245,34 @@ pub async fn answer(request: SegmentRequest) -> Result<SegmentResponse, String> 
             monthly: monthly(&cache.records, request.today),
             build_ms,
             eval_ms,
+        })
+    })
+}
+
+/// Answers a [`BenchRequest`]: the columns are built first (untimed), then each run
+/// re-derives every score as of `today` and counts every rule, timed on its own.
+pub async fn bench(request: BenchRequest) -> Result<BenchResponse, String> {
+    let build_ms = prepare(request.revision, request.today, &request.settings).await?;
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let columns = &mut s.cache.as_mut().expect("prepared above").columns;
+        let mut runs_ms = Vec::with_capacity(request.runs);
+        let mut counts = Vec::new();
+        for _ in 0..request.runs.max(1) {
+            let started = now_ms();
+            columns.recompute(request.today, &request.settings);
+            counts = request.rules.iter().map(|r| columns.count(r)).collect();
+            runs_ms.push(now_ms() - started);
+        }
+        let summary = columns.summary();
+        Ok(BenchResponse {
+            id: request.id,
+            customers: summary.customers,
+            build_ms,
+            runs_ms,
+            tiers: summary.tiers,
+            pyramid: summary.pyramid.counts,
+            counts,
         })
     })
 }

@@ -7,7 +7,8 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use super::{
     records::CustomerRecord,
-    schema::{CUSTOMERS, META},
+    records::TimelineBlock,
+    schema::{CUSTOMERS, META, TIMELINE},
     Store, StoreError,
 };
 
@@ -25,7 +26,7 @@ pub const SEGMENT_SETTINGS: &str = "segment_settings";
 pub const PERSISTED: &str = "persisted";
 
 /// Record-format version: bumped when stored records need rewriting after an upgrade.
-pub const CURRENT_DATA_VERSION: u32 = 2;
+pub const CURRENT_DATA_VERSION: u32 = 3;
 
 pub async fn get<T: DeserializeOwned>(
     store: &ObjectStore<'_>,
@@ -94,7 +95,7 @@ impl Store {
 pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
     let tx = store
         .db
-        .transaction([CUSTOMERS, META])
+        .transaction([CUSTOMERS, TIMELINE, META])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     let meta = tx.object_store(META)?;
@@ -111,6 +112,42 @@ pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
             .await?
             .collect::<Result<_, _>>()?;
         for mut record in records {
+            record.refresh_derived();
+            customers.put(&record).serde()?.await?;
+        }
+    }
+    if version < 3 {
+        // v2 records lack the care dates: derive them from each customer's purchases.
+        let customers = tx.object_store(CUSTOMERS)?;
+        let blocks: Vec<TimelineBlock> = tx
+            .object_store(TIMELINE)?
+            .get_all()
+            .serde()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        let mut by_customer: std::collections::HashMap<String, Vec<crm_core::Interaction>> =
+            std::collections::HashMap::new();
+        for block in blocks {
+            by_customer
+                .entry(block.customer_id)
+                .or_default()
+                .extend(block.items);
+        }
+        let records: Vec<CustomerRecord> = customers
+            .get_all()
+            .serde()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        for mut record in records {
+            let items = by_customer
+                .remove(&record.customer.id.to_string())
+                .unwrap_or_default();
+            let stats = record.stats.clone();
+            let agg = record.agg.clone();
+            record.set_interactions(&items);
+            // Keep what v2 stored; only the care fields are new.
+            record.stats = stats;
+            record.agg = agg;
             record.refresh_derived();
             customers.put(&record).serde()?.await?;
         }

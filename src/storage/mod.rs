@@ -10,6 +10,7 @@
 pub mod bulk;
 pub mod customers;
 pub mod demo;
+pub mod entities;
 pub mod error;
 pub mod meta;
 pub mod outbox;

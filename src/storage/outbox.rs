@@ -345,6 +345,8 @@ impl Store {
                 META,
                 super::schema::CUSTOMERS,
                 super::schema::TIMELINE,
+                super::schema::SEGMENTS,
+                super::schema::RECORDS,
             ])
             .with_mode(TransactionMode::Readwrite)
             .build()?;

@@ -27,6 +27,17 @@ pub struct CustomerRecord {
     /// `YYYY-MM-DD` of the open follow-up, for the follow-ups index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_visit: Option<String>,
+    /// `YYYY-MM-DD` dates care reminders fall due on (7 and 28 days after the latest
+    /// purchases, membership expiry), for the multi-entry care index.
+    #[serde(default)]
+    pub care_due: Vec<String>,
+    /// `MM-DD` of the birthday, for the birthday index (recurs every year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday_md: Option<String>,
+    /// Purchase dates behind `care_due` (the latest few), kept so a customer edit can
+    /// recompute the care dates without reading the timeline.
+    #[serde(default)]
+    pub recent_purchases: Vec<chrono::NaiveDate>,
     #[serde(default)]
     pub updated_ms: f64,
     #[serde(default)]
@@ -47,6 +58,9 @@ impl CustomerRecord {
             sort_key: None,
             search_keys: Vec::new(),
             next_visit: None,
+            care_due: Vec::new(),
+            birthday_md: None,
+            recent_purchases: Vec::new(),
             updated_ms: updated_ms as f64,
             agg,
             stats: InteractionStats::default(),
@@ -63,6 +77,16 @@ impl CustomerRecord {
         items: impl IntoIterator<Item = &'a Interaction> + Clone,
     ) {
         self.agg = Aggregates::from_interactions(items.clone());
+        let mut purchases: Vec<chrono::NaiveDate> = items
+            .clone()
+            .into_iter()
+            .filter(|i| !i.deleted && i.kind == crm_core::InteractionKind::Purchase)
+            .map(|i| i.at.date())
+            .collect();
+        purchases.sort_unstable_by(|a, b| b.cmp(a));
+        purchases.dedup();
+        purchases.truncate(CARE_PURCHASES);
+        self.recent_purchases = purchases;
         self.stats = InteractionStats::from_interactions(items.into_iter().filter(|i| !i.deleted));
         self.refresh_derived();
     }
@@ -77,8 +101,27 @@ impl CustomerRecord {
         } else {
             None
         };
+        self.care_due.clear();
+        self.birthday_md = None;
+        if live {
+            let mut due: Vec<String> = self
+                .recent_purchases
+                .iter()
+                .flat_map(|d| [*d + chrono::Days::new(7), *d + chrono::Days::new(28)])
+                .chain(self.customer.membership_expires)
+                .map(|d| d.to_string())
+                .collect();
+            due.sort_unstable();
+            due.dedup();
+            self.care_due = due;
+            self.birthday_md = self.customer.birthday.map(|b| b.format("%m-%d").to_string());
+        }
     }
 }
+
+/// How many of a customer's latest purchase dates get 7- and 28-day care reminders: a
+/// purchase older than the last few has had its reminders long ago.
+pub const CARE_PURCHASES: usize = 3;
 
 /// Up to [`super::timeline::BLOCK_SIZE`] interactions of one customer in one record,
 /// keyed `[customer_id, block]`; `ids` feeds a multi-entry index to find any
@@ -92,6 +135,42 @@ pub struct TimelineBlock {
     /// Per interaction id, the HLC of each field's last write.
     #[serde(default)]
     pub versions: BTreeMap<String, BTreeMap<String, Hlc>>,
+    /// Campaigns the block's live purchases are linked to, for the multi-entry index
+    /// that finds a campaign's purchases without scanning every block.
+    #[serde(default)]
+    pub campaigns: Vec<String>,
+}
+
+impl TimelineBlock {
+    /// Recomputes the derived `campaigns` field (call before every write).
+    pub fn refresh_campaigns(&mut self) {
+        let mut campaigns: Vec<String> = self
+            .items
+            .iter()
+            .filter(|i| !i.deleted)
+            .filter_map(|i| i.campaign_id.map(|c| c.to_string()))
+            .collect();
+        campaigns.sort_unstable();
+        campaigns.dedup();
+        self.campaigns = campaigns;
+    }
+}
+
+/// A synced record of one of the workflow entities (deal, ticket, campaign, reminder
+/// state, settings) in the generic `records` store: the record's fields as JSON plus their
+/// LWW versions, keyed `entity:id`. One generic store instead of one per entity, because
+/// these records are few (hundreds, not millions) and all merge the same way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntityRecord {
+    /// `entity:id`.
+    pub key: String,
+    pub entity: Entity,
+    pub id: String,
+    pub fields: serde_json::Map<String, Value>,
+    #[serde(default)]
+    pub versions: BTreeMap<String, Hlc>,
+    #[serde(default)]
+    pub updated_ms: f64,
 }
 
 /// One pending field change waiting to be pushed (key = the engine's sequence number).

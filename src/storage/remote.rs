@@ -17,11 +17,14 @@ use uuid::Uuid;
 
 use super::{
     customers::{get_record, write_customer},
+    entities,
     meta,
     records::{
         ConflictEntry, CustomerRecord, ParkedRecord, SegmentFields, SegmentRecord, TimelineBlock,
     },
-    schema::{BY_INTERACTION, CONFLICTS, CUSTOMERS, META, OUTBOX, PARKED, SEGMENTS, TIMELINE},
+    schema::{
+        BY_INTERACTION, CONFLICTS, CUSTOMERS, META, OUTBOX, PARKED, RECORDS, SEGMENTS, TIMELINE,
+    },
     stamp::Stamp,
     timeline::{blocks_of, place},
     Now, Store, StoreError,
@@ -122,13 +125,14 @@ impl Store {
     ) -> Result<ApplyReport, StoreError> {
         let tx = self
             .db
-            .transaction([CUSTOMERS, TIMELINE, PARKED, SEGMENTS, META])
+            .transaction([CUSTOMERS, TIMELINE, PARKED, SEGMENTS, RECORDS, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
         let timeline = tx.object_store(TIMELINE)?;
         let parked = tx.object_store(PARKED)?;
         let segments = tx.object_store(SEGMENTS)?;
+        let records = tx.object_store(RECORDS)?;
         let mut report = ApplyReport::default();
         for ((entity, id), group) in by_record(changes) {
             match entity {
@@ -203,12 +207,14 @@ impl Store {
                                         block.items[pos] = interaction;
                                     }
                                     block.versions.insert(id.to_string(), state.versions);
+                                    block.refresh_campaigns();
                                     timeline.put(&block).serde()?.await?;
                                 } else {
                                     // Re-pointed (a merge of duplicates): move it.
                                     block.items.retain(|i| i.id != id);
                                     block.ids.retain(|i| *i != id.to_string());
                                     block.versions.remove(&id.to_string());
+                                    block.refresh_campaigns();
                                     timeline.put(&block).serde()?.await?;
                                     let mut blocks = blocks_of(&timeline, new_owner).await?;
                                     timeline
@@ -263,6 +269,23 @@ impl Store {
                         None => park(&parked, entity, id, state).await?,
                     }
                 }
+                entity if entities::is_generic(entity) => {
+                    // Records parked by an older version that did not store this entity.
+                    let key = parked_key(entity, id);
+                    let waiting: Option<ParkedRecord> = parked.get(key.clone()).serde()?.await?;
+                    if waiting.is_some() {
+                        parked.delete(key).primitive()?.await?;
+                    }
+                    report.applied += entities::merge_remote(
+                        &records,
+                        entity,
+                        id,
+                        &group,
+                        waiting.map(|p| p.state),
+                        now_ms,
+                    )
+                    .await?;
+                }
                 _ => {
                     let key = parked_key(entity, id);
                     let mut state = parked
@@ -291,7 +314,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction([CUSTOMERS, CONFLICTS])
+            .transaction([CUSTOMERS, RECORDS, CONFLICTS])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let label = match local.entity {
@@ -299,6 +322,16 @@ impl Store {
                 .await?
                 .map(|r| r.customer.name)
                 .unwrap_or_default(),
+            entity if entities::is_generic(entity) => {
+                entities::get_entity(&tx.object_store(RECORDS)?, entity, local.id)
+                    .await?
+                    .and_then(|r| {
+                        ["title", "subject", "name"]
+                            .iter()
+                            .find_map(|f| r.fields.get(*f)?.as_str().map(str::to_string))
+                    })
+                    .unwrap_or_default()
+            }
             _ => String::new(),
         };
         let entry = ConflictEntry {
@@ -353,6 +386,10 @@ impl Store {
             .serde()?
             .await?
             .ok_or(StoreError::NotFound)?;
+        if entities::is_generic(entry.entity) {
+            drop(tx);
+            return self.restore_entity_conflict(key, entry, now, stamp).await;
+        }
         if entry.entity != Entity::Customer {
             return Err(StoreError::Other(
                 "only customer values can be restored here".into(),
@@ -381,6 +418,46 @@ impl Store {
         )
         .await?;
         conflicts.delete(key as f64).primitive()?.await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Restores a lost value of a workflow record (deal, ticket, …) as a new local edit.
+    async fn restore_entity_conflict(
+        &self,
+        key: u64,
+        entry: ConflictEntry,
+        now: Now,
+        stamp: Stamp<'_>,
+    ) -> Result<(), StoreError> {
+        let id: Uuid = entry.id.parse().map_err(|_| StoreError::NotFound)?;
+        let tx = self
+            .db
+            .transaction([RECORDS, OUTBOX, META, CONFLICTS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let records = tx.object_store(RECORDS)?;
+        let mut record = entities::get_entity(&records, entry.entity, id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let stamped = stamp(
+            entry.entity,
+            id,
+            vec![(entry.field.clone(), entry.lost_value.clone())],
+        );
+        for p in &stamped.pending {
+            record.versions.insert(p.change.field.clone(), p.change.hlc);
+            record
+                .fields
+                .insert(p.change.field.clone(), p.change.value.clone());
+        }
+        record.updated_ms = now.ms as f64;
+        records.put(&record).serde()?.await?;
+        super::outbox::write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?, &stamped).await?;
+        tx.object_store(CONFLICTS)?
+            .delete(key as f64)
+            .primitive()?
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -424,6 +501,8 @@ pub(crate) async fn restamp_versions(
 ) -> Result<(), StoreError> {
     let customers = tx.object_store(CUSTOMERS)?;
     let timeline = tx.object_store(TIMELINE)?;
+    let segments = tx.object_store(SEGMENTS)?;
+    let records = tx.object_store(RECORDS)?;
     for r in restamps {
         match r.change.entity {
             Entity::Customer => {
@@ -441,6 +520,24 @@ pub(crate) async fn restamp_versions(
                         .is_some_and(|v| restamp_field(v, &r.change.field, r.old, r.change.hlc));
                     if moved {
                         timeline.put(&block).serde()?.await?;
+                    }
+                }
+            }
+            Entity::Segment => {
+                let found: Option<SegmentRecord> =
+                    segments.get(r.change.id.to_string()).serde()?.await?;
+                if let Some(mut record) = found {
+                    if restamp_field(&mut record.versions, &r.change.field, r.old, r.change.hlc) {
+                        segments.put(&record).serde()?.await?;
+                    }
+                }
+            }
+            entity if entities::is_generic(entity) => {
+                if let Some(mut record) =
+                    entities::get_entity(&records, entity, r.change.id).await?
+                {
+                    if restamp_field(&mut record.versions, &r.change.field, r.old, r.change.hlc) {
+                        records.put(&record).serde()?.await?;
                     }
                 }
             }

@@ -14,6 +14,7 @@ pub const META: &str = "meta";
 pub const CONFLICTS: &str = "conflicts";
 pub const PARKED: &str = "parked";
 pub const SEGMENTS: &str = "segments";
+pub const RECORDS: &str = "records";
 
 pub const BY_SORT: &str = "by_sort";
 pub const BY_SEARCH: &str = "by_search";
@@ -22,9 +23,14 @@ pub const BY_UPDATED: &str = "by_updated";
 pub const BY_NEXT_VISIT: &str = "by_next_visit";
 pub const BY_COMPANY: &str = "by_company";
 pub const BY_INTERACTION: &str = "by_interaction";
+pub const BY_ENTITY: &str = "by_entity";
+pub const BY_CAMPAIGN: &str = "by_campaign";
+pub const BY_CARE: &str = "by_care";
+pub const BY_BIRTHDAY: &str = "by_birthday";
+pub const BY_KIND: &str = "by_kind";
 
 /// Current schema version.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 
 /// The production database name.
 pub const DB_NAME: &str = "field-crm";
@@ -113,6 +119,29 @@ fn step_4(db: &Database) -> indexed_db_futures::Result<()> {
     Ok(())
 }
 
+/// Schema step 5: the workflow records (deals, tickets, campaigns, reminder states,
+/// settings) in one generic store, the campaign index on timeline blocks, and the care
+/// indexes on customers.
+fn step_5(db: &Database) -> indexed_db_futures::Result<()> {
+    let records = db
+        .create_object_store(RECORDS)
+        .with_key_path("key".into())
+        .build()?;
+    records.create_index(BY_ENTITY, "entity".into()).build()?;
+    let tx = upgrade_transaction().ok_or_else(|| {
+        indexed_db_futures::error::Error::from(wasm_bindgen::JsValue::from_str(
+            "no upgrade transaction",
+        ))
+    })?;
+    let timeline = tx.object_store(TIMELINE)?;
+    add_index(&timeline, BY_CAMPAIGN, "campaigns", true)?;
+    let customers = tx.object_store(CUSTOMERS)?;
+    add_index(&customers, BY_CARE, "care_due", true)?;
+    add_index(&customers, BY_BIRTHDAY, "birthday_md", false)?;
+    add_index(&customers, BY_KIND, "kind", false)?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating or upgrading) the app's database. `on_blocked` is called when an
     /// older tab holds the database open, so the UI can say so while it waits.
@@ -147,6 +176,9 @@ impl Store {
                 }
                 if old < 4 && new >= 4 {
                     step_4(&db)?;
+                }
+                if old < 5 && new >= 5 {
+                    step_5(&db)?;
                 }
                 Ok(())
             })

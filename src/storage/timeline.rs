@@ -52,6 +52,11 @@ pub fn into_blocks(customer_id: Uuid, items: Vec<Interaction>) -> Vec<TimelineBl
             ids: chunk.iter().map(|i| i.id.to_string()).collect(),
             items: chunk.to_vec(),
             versions: Default::default(),
+            campaigns: Vec::new(),
+        })
+        .map(|mut block| {
+            block.refresh_campaigns();
+            block
         })
         .collect()
 }
@@ -134,6 +139,7 @@ pub(crate) fn place(
             ids: Vec::new(),
             items: Vec::new(),
             versions: Default::default(),
+            campaigns: Vec::new(),
         });
     }
     let last = blocks.last_mut().expect("a block exists");
@@ -141,5 +147,6 @@ pub(crate) fn place(
     last.ids.push(id.clone());
     last.items.push(interaction);
     last.versions.insert(id, versions);
+    last.refresh_campaigns();
     last
 }

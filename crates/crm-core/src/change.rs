@@ -17,6 +17,10 @@ pub enum Entity {
     Deal,
     Ticket,
     Campaign,
+    /// Done / snoozed state of a care reminder (id derived from the reminder's key).
+    Reminder,
+    /// Organisation-wide settings (loyalty rate and tiers, discount approval limit).
+    Setting,
 }
 
 /// One field-level change as it travels on the wire.

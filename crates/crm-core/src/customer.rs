@@ -123,6 +123,9 @@ pub struct Customer {
     pub preferences: String,
     #[serde(default)]
     pub contracted: bool,
+    /// Card / membership expiry date (a care reminder falls due on it).
+    #[serde(default)]
+    pub membership_expires: Option<NaiveDate>,
     #[serde(default)]
     pub notes: String,
     /// Creation time, ms since the Unix epoch (passed in by the shell).
@@ -156,6 +159,7 @@ impl Customer {
             birthday: None,
             preferences: String::new(),
             contracted: false,
+            membership_expires: None,
             notes: String::new(),
             created_ms,
             merged_into: None,

@@ -408,6 +408,7 @@ impl Demo {
                 currency: DEFAULT_CURRENCY.to_string(),
                 items: None,
                 next_visit: None,
+                campaign_id: None,
                 deleted: false,
             };
             match kind {
@@ -454,6 +455,7 @@ impl Demo {
                 currency: DEFAULT_CURRENCY.to_string(),
                 items: None,
                 next_visit: Some(due),
+                campaign_id: None,
                 deleted: false,
             });
             // Nothing after the planning call may close the follow-up.

@@ -76,6 +76,9 @@ pub struct Interaction {
     pub items: Option<u32>,
     #[serde(default)]
     pub next_visit: Option<NaiveDate>,
+    /// Purchases only: the campaign this purchase is attributed to (campaign ROI).
+    #[serde(default)]
+    pub campaign_id: Option<Uuid>,
     #[serde(default, rename = "_deleted")]
     pub deleted: bool,
 }
@@ -97,6 +100,8 @@ pub struct InteractionDraft {
     pub items: String,
     /// `YYYY-MM-DD` or empty.
     pub next_visit: String,
+    /// Purchases only: the campaign chosen in the form, if any.
+    pub campaign_id: Option<Uuid>,
 }
 
 impl InteractionDraft {
@@ -193,6 +198,11 @@ impl InteractionDraft {
             currency: default_currency(),
             items,
             next_visit,
+            campaign_id: if self.kind == InteractionKind::Purchase {
+                self.campaign_id
+            } else {
+                None
+            },
             deleted: false,
         });
         match (errors.finish(()), built) {

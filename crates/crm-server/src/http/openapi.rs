@@ -87,6 +87,8 @@ pub mod schemas {
         Deal,
         Ticket,
         Campaign,
+        Reminder,
+        Setting,
     }
 
     /// Sign-in body.
@@ -347,6 +349,8 @@ mod tests {
             Entity::Deal,
             Entity::Ticket,
             Entity::Campaign,
+            Entity::Reminder,
+            Entity::Setting,
         ];
         assert_eq!(
             values("Entity"),
