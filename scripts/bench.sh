@@ -5,6 +5,7 @@
 #
 #   bash scripts/bench.sh            # native + server + browser (S and M)
 #   BENCH_SIZES=S bash scripts/bench.sh
+#   CONCURRENT_SECS=10 bash scripts/bench.sh   # shorter concurrent_clients run
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -17,9 +18,13 @@ mkdir -p "$ROOT/target"
 run() { "$@" 2>&1 | tee /dev/stderr | grep '^BENCH ' >>"$OUT" || true; }
 
 run cargo bench -p crm-server --bench sync
+run cargo bench -p crm-server --bench concurrent
 run cargo bench -p crm-core --bench segment
 trunk build --release
 run node scripts/bench-browser.mjs "${BENCH_SIZES:-S,M}"
+run node scripts/bench-segment.mjs "${BENCH_SIZES:-S,M}"
+cargo build --release -p crm-server --bin crm-server --example seed_demo
+run node scripts/bench-pull.mjs "${BENCH_SIZES:-S,M}"
 if [[ -f scripts/bench-import.mjs ]]; then run node scripts/bench-import.mjs; fi
 
 node -e '

@@ -184,6 +184,10 @@ fn AppToast() -> impl IntoView {
                     undo: None,
                 }));
             }),
+            UndoAction::Run(revert) => {
+                toast.set(None);
+                revert.run(());
+            }
         }
     };
     view! {

@@ -1,6 +1,8 @@
 //! The only UI code that touches `storage` (and, later, `sync`): each hook turns a store
 //! query into signals, and each action into an async function screens can call.
 
+pub mod use_campaigns;
+pub mod use_care;
 pub mod use_conflicts;
 pub mod use_customer;
 pub mod use_customers;

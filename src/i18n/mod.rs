@@ -5,8 +5,12 @@
 //! and costs no runtime parsing (leptos_i18n would add a build step and bundle weight
 //! for two locales).
 
+pub mod campaigns;
+pub mod care;
+pub mod deals;
 pub mod import;
 pub mod segments;
+pub mod tickets;
 
 use crm_core::{BuyingRole, CustomerKind, InteractionKind, Problem, Stage};
 use leptos::prelude::*;
@@ -119,6 +123,9 @@ pub struct Texts {
     pub contacts: &'static str,
     pub no_contacts: &'static str,
     pub contracted: &'static str,
+    pub membership_expires: &'static str,
+    pub contact_of: &'static str,
+    pub buying_role: &'static str,
     pub todays_follow_ups: &'static str,
     pub next_14_days: &'static str,
     pub overdue: &'static str,
@@ -242,6 +249,9 @@ pub static EN: Texts = Texts {
     contacts: "Contacts",
     no_contacts: "No contacts yet.",
     contracted: "Contracted organisation",
+    membership_expires: "Membership expires",
+    contact_of: "Contact of company",
+    buying_role: "Buying role",
     todays_follow_ups: "Today's follow-ups",
     next_14_days: "Next 14 days",
     overdue: "Overdue",
@@ -365,6 +375,9 @@ pub static ZH: Texts = Texts {
     contacts: "联系人",
     no_contacts: "还没有联系人。",
     contracted: "协议单位",
+    membership_expires: "会员到期日",
+    contact_of: "所属公司",
+    buying_role: "采购角色",
     todays_follow_ups: "今日跟进",
     next_14_days: "未来 14 天",
     overdue: "已逾期",

@@ -1,7 +1,7 @@
 //! New customer and Edit customer: one form, validated by crm-core, errors next to
 //! each field, nothing saved until every field is valid.
 
-use crm_core::{CustomerDraft, CustomerKind, FieldError, Stage};
+use crm_core::{BuyingRole, CustomerDraft, CustomerKind, FieldError, Stage};
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
@@ -85,6 +85,24 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
     let birthday = RwSignal::new(initial.birthday);
     let preferences = RwSignal::new(initial.preferences);
     let notes = RwSignal::new(initial.notes);
+    let membership = RwSignal::new(initial.membership_expires);
+    let contracted = RwSignal::new(initial.contracted);
+    let company_id = RwSignal::new(
+        initial
+            .company_id
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+    );
+    let role = RwSignal::new(
+        initial
+            .buying_role
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
+    );
+    let companies = crate::hooks::use_store::use_query(
+        || (),
+        |store, ()| async move { store.companies().await },
+    );
 
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let general = RwSignal::new(None::<String>);
@@ -122,6 +140,12 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
             birthday: birthday.get_untracked(),
             preferences: preferences.get_untracked(),
             notes: notes.get_untracked(),
+            company_id: Uuid::parse_str(&company_id.get_untracked()).ok(),
+            buying_role: BuyingRole::ALL
+                .into_iter()
+                .find(|r| r.as_str() == role.get_untracked()),
+            contracted: contracted.get_untracked(),
+            membership_expires: membership.get_untracked(),
         };
         saving.set(true);
         let nav = nav.clone();
@@ -165,6 +189,29 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
             .map(|s| (s.as_str(), stage(l, *s)))
             .collect::<Vec<_>>()
     });
+    let roles = Signal::derive(move || {
+        let l: Locale = locale.get();
+        let mut out = vec![("", "—")];
+        out.extend(
+            BuyingRole::ALL
+                .iter()
+                .map(|r| (r.as_str(), crate::i18n::buying_role(l, *r))),
+        );
+        out
+    });
+    let pick_company = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        if let Some(Ok(rows)) = companies.get_untracked().flatten() {
+            if let Some((r, _)) = rows
+                .iter()
+                .find(|(r, _)| r.customer.id.to_string() == value)
+            {
+                company.set(r.customer.name.clone());
+            }
+        }
+        company_id.set(value);
+    };
+    let is_person = move || kind.get() != "company";
     let heading = move || {
         if id.is_some() {
             t.get().edit_customer
@@ -188,6 +235,29 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
                 <TextField id="f-tags" label=Signal::derive(move || t.get().tags) value=tags error=err("tags") hint=Signal::derive(move || t.get().tags_hint) />
                 <SelectField id="f-stage" label=Signal::derive(move || t.get().stage) value=stage_value options=stages />
                 <TextField id="f-birthday" label=Signal::derive(move || t.get().birthday) value=birthday error=err("birthday") input_type="date" />
+                <TextField id="f-membership_expires" label=Signal::derive(move || t.get().membership_expires) value=membership error=err("membership_expires") input_type="date" />
+                <Show when=is_person>
+                    <div class="field">
+                        <label for="f-company_id">{move || t.get().contact_of}</label>
+                        <select id="f-company_id" on:change=pick_company prop:value=move || company_id.get()>
+                            <option value="">"—"</option>
+                            {move || companies.get().flatten().and_then(Result::ok).unwrap_or_default().into_iter()
+                                .filter(|(r, _)| Some(r.customer.id) != id)
+                                .map(|(r, _)| {
+                                    let v = r.customer.id.to_string();
+                                    let selected = v.clone();
+                                    view! { <option value=v selected=move || company_id.get() == selected>{r.customer.name}</option> }
+                                }).collect_view()}
+                        </select>
+                    </div>
+                    <SelectField id="f-buying_role" label=Signal::derive(move || t.get().buying_role) value=role options=roles />
+                </Show>
+                <div class="field">
+                    <label class="check">
+                        <input type="checkbox" id="f-contracted" prop:checked=move || contracted.get() on:change=move |ev| contracted.set(event_target_checked(&ev)) />
+                        " " {move || t.get().contracted}
+                    </label>
+                </div>
                 <TextArea id="f-preferences" label=Signal::derive(move || t.get().preferences) value=preferences error=err("preferences") />
                 <TextArea id="f-notes" label=Signal::derive(move || t.get().notes) value=notes error=err("notes") />
             </div>

@@ -38,8 +38,10 @@ pub fn CustomerPage() -> impl IntoView {
         }
         Some(Ok(Some(record))) if !record.customer.deleted => view! {
             <CustomerDetails record=record.clone() />
+            <CustomerLoyalty timeline=view.timeline />
             <Show when=move || record.customer.kind == CustomerKind::Company>
                 <Contacts contacts=view.contacts />
+                <crate::components::company_timeline::CompanyTimeline id=record.customer.id />
             </Show>
             <Timeline id=record.customer.id timeline=view.timeline />
         }
@@ -243,6 +245,7 @@ fn LogInteractionForm(id: Uuid, on_done: Callback<()>) -> impl IntoView {
     let amount = RwSignal::new(String::new());
     let items = RwSignal::new(String::new());
     let next_visit = RwSignal::new(String::new());
+    let campaign = RwSignal::new(String::new());
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let general = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
@@ -276,7 +279,7 @@ fn LogInteractionForm(id: Uuid, on_done: Callback<()>) -> impl IntoView {
             amount: amount.get_untracked(),
             items: items.get_untracked(),
             next_visit: next_visit.get_untracked(),
-            campaign_id: None,
+            campaign_id: Uuid::parse_str(&campaign.get_untracked()).ok(),
         };
         saving.set(true);
         spawn_local(async move {
@@ -305,6 +308,7 @@ fn LogInteractionForm(id: Uuid, on_done: Callback<()>) -> impl IntoView {
                 <Show when=is_purchase>
                     <TextField id="i-amount" label=Signal::derive(move || t.get().amount) value=amount error=err("amount") input_mode="decimal" />
                     <TextField id="i-items" label=Signal::derive(move || t.get().items) value=items error=err("items") input_mode="numeric" />
+                    <CampaignSelect value=campaign />
                 </Show>
                 <TextField id="i-outcome" label=Signal::derive(move || t.get().outcome) value=outcome error=err("outcome") />
                 <TextField id="i-next-visit" label=Signal::derive(move || t.get().next_visit) value=next_visit error=err("next_visit") input_type="date" />
@@ -314,5 +318,56 @@ fn LogInteractionForm(id: Uuid, on_done: Callback<()>) -> impl IntoView {
                 <button type="button" on:click=move |_| on_done.run(())>{move || t.get().cancel}</button>
             </div>
         </form>
+    }
+}
+
+/// The customer's loyalty points, tier and points history under the organisation's
+/// current loyalty policy.
+#[component]
+fn CustomerLoyalty(
+    timeline: LocalResource<Option<Result<Vec<crm_core::Interaction>, StoreError>>>,
+) -> impl IntoView {
+    let settings = crate::hooks::use_records::use_org_settings();
+    let policy = Signal::derive(move || settings.get().loyalty);
+    let interactions = Signal::derive(move || {
+        timeline
+            .get()
+            .flatten()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    });
+    view! { <crate::components::loyalty::LoyaltyPanel policy=policy interactions=interactions /> }
+}
+
+/// The Campaign select of a purchase: "None" (the default) or one of the live campaigns,
+/// newest first; the value is the campaign id.
+#[component]
+fn CampaignSelect(value: RwSignal<String>) -> impl IntoView {
+    use crm_core::{change::Entity, workflow::Campaign};
+    let t = crate::i18n::campaigns::use_campaign_texts();
+    let rows = crate::hooks::use_records::use_entities::<Campaign>(Entity::Campaign);
+    let campaigns = crate::hooks::use_records::rows_or_empty(rows);
+    let options = move || {
+        let mut list = campaigns.get();
+        list.sort_by_key(|c| std::cmp::Reverse((c.start, c.created_ms)));
+        list.into_iter()
+            .map(|c| {
+                let id = c.id.to_string();
+                let selected = {
+                    let id = id.clone();
+                    move || value.get() == id
+                };
+                view! { <option value=id selected=selected>{c.name}</option> }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="field">
+            <label for="i-campaign">{move || t.get().campaign}</label>
+            <select id="i-campaign" on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
+                <option value="" selected=move || value.get().is_empty()>{move || t.get().no_campaign}</option>
+                {options}
+            </select>
+        </div>
     }
 }

@@ -149,3 +149,42 @@ impl Incoming {
 pub enum BenchMessage {
     BenchDone(Box<BenchResponse>),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn screens_and_the_benchmark_are_told_apart() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let segment = SegmentRequest {
+            id: 7,
+            revision: 3,
+            today,
+            settings: SegmentSettings::default(),
+            rules: vec![Rule::Vip { is: true }],
+            members_of: None,
+            member_limit: 50,
+            csv: false,
+        };
+        let text = serde_json::to_string(&segment).unwrap();
+        assert_eq!(Incoming::parse(&text), Ok(Incoming::Segment(segment)));
+
+        let bench = BenchRequest {
+            id: 8,
+            revision: 3,
+            today,
+            settings: SegmentSettings::default(),
+            rules: vec![Rule::Vip { is: true }],
+            runs: 6,
+        };
+        let text = serde_json::json!({ "bench": bench }).to_string();
+        assert_eq!(Incoming::parse(&text), Ok(Incoming::Bench(bench)));
+
+        // A bad request still names its id, so the failure reaches whoever sent it.
+        let (id, _) = Incoming::parse(r#"{"bench":{"id":9,"runs":"many"}}"#).unwrap_err();
+        assert_eq!(id, 9);
+        assert_eq!(Incoming::parse("not json").unwrap_err().0, 0);
+    }
+}

@@ -8,6 +8,7 @@
 //! A record write and its outbox entries always share one readwrite transaction.
 
 pub mod bulk;
+pub mod care;
 pub mod customers;
 pub mod demo;
 pub mod entities;

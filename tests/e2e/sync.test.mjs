@@ -3,11 +3,6 @@
 // Different fields edited offline on each device both survive; the same field edited on
 // both ends with the later edit everywhere and the loser in the conflict log.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   button,
@@ -22,56 +17,9 @@ import {
   newPage,
   syncBadge,
 } from './helpers.mjs';
+import { SYNC_TIMEOUT, signIn, startServer, syncNow } from './server.mjs';
 
-const DIST = process.env.DIST_DIR ?? 'dist';
-const SERVER_BIN =
-  process.env.CRM_SERVER ?? ['target/release/crm-server', 'target/debug/crm-server'].find((p) => existsSync(p));
-const EMAIL = 'rep@example.com';
-const PASSWORD = 'field-sales-2026';
 const TEST_TIMEOUT = 180_000;
-const SYNC_TIMEOUT = { timeout: 30_000 };
-
-/** Starts crm-server on a free port with a fresh SQLite file and one user. */
-async function startServer(t) {
-  assert.ok(SERVER_BIN, 'crm-server is built (cargo build -p crm-server)');
-  const dir = await mkdtemp(join(tmpdir(), 'crm-sync-'));
-  const db = join(dir, 'crm.sqlite');
-  execFileSync(SERVER_BIN, ['user', 'add', '--db', db, '--org', 'Jinjiang Travel', '--email', EMAIL, '--password', PASSWORD, '--role', 'rep']);
-  const child = spawn(SERVER_BIN, ['serve', '--db', db, '--addr', '127.0.0.1:0', '--dist', DIST], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const origin = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/[\d.]+:\d+)/);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`crm-server exited with ${code}`)));
-  });
-  t.after(async () => {
-    child.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
-  });
-  return origin;
-}
-
-async function signIn(page, origin) {
-  await page.goto(`${origin}/sync`);
-  await expectVisible(field(page, 'Server'));
-  assert.equal(await field(page, 'Server').inputValue(), origin);
-  await field(page, 'Email').fill(EMAIL);
-  await field(page, 'Password').fill(PASSWORD);
-  await button(page, 'Sign in').click();
-  await expectText(page.getByText(/Signed in as/), /Jinjiang Travel/, SYNC_TIMEOUT);
-}
-
-/** Sync now on the Sync screen, then wait until nothing is pending and a sync completed. */
-async function syncNow(page) {
-  await navLink(page, 'Sync').click();
-  const before = await syncBadge(page).textContent();
-  await button(page, 'Sync now').click();
-  await expectText(syncBadge(page), /Online · 0 pending · Last sync: \d/, SYNC_TIMEOUT);
-  return before;
-}
 
 async function openCustomer(page, name) {
   await navLink(page, 'Customers').click();

@@ -143,6 +143,7 @@ mod tests {
             currency: "CNY".into(),
             items: (kind == InteractionKind::Purchase).then_some(2),
             next_visit: next.map(|d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap()),
+            campaign_id: None,
             deleted: false,
         }
     }

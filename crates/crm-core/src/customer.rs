@@ -182,6 +182,13 @@ impl Customer {
             birthday: self.birthday.map(|d| d.to_string()).unwrap_or_default(),
             preferences: self.preferences.clone(),
             notes: self.notes.clone(),
+            company_id: self.company_id,
+            buying_role: self.buying_role,
+            contracted: self.contracted,
+            membership_expires: self
+                .membership_expires
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
         }
     }
 }
@@ -203,6 +210,16 @@ pub struct CustomerDraft {
     pub birthday: String,
     pub preferences: String,
     pub notes: String,
+    /// For a contact: the company customer it belongs to.
+    #[serde(default)]
+    pub company_id: Option<Uuid>,
+    #[serde(default)]
+    pub buying_role: Option<BuyingRole>,
+    #[serde(default)]
+    pub contracted: bool,
+    /// `YYYY-MM-DD` or empty: card / membership expiry.
+    #[serde(default)]
+    pub membership_expires: String,
 }
 
 /// Splits a tag field on commas/semicolons (ASCII and full-width), trims, drops empties
@@ -266,6 +283,16 @@ impl CustomerDraft {
                 }
             },
         };
+        let membership_expires = match self.membership_expires.trim() {
+            "" => None,
+            text => match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+                Ok(date) => Some(date),
+                Err(_) => {
+                    errors.push("membership_expires", Problem::InvalidDate);
+                    None
+                }
+            },
+        };
         errors.check(
             "preferences",
             validation::max_len(&self.preferences, LONG_MAX),
@@ -285,6 +312,12 @@ impl CustomerDraft {
         customer.birthday = birthday;
         customer.preferences = self.preferences.trim().to_string();
         customer.notes = self.notes.trim().to_string();
+        customer.membership_expires = membership_expires;
+        customer.contracted = self.contracted;
+        // A contact's role and company only make sense for a person.
+        let person = self.kind == CustomerKind::Person;
+        customer.company_id = self.company_id.filter(|_| person);
+        customer.buying_role = self.buying_role.filter(|_| person);
         errors.finish(customer)
     }
 }
@@ -373,4 +406,38 @@ mod tests {
         let json = serde_json::to_value(&c).unwrap();
         assert_eq!(json["_deleted"], serde_json::json!(true));
     }
+
+    #[test]
+    fn membership_expiry_contact_link_and_contracted_flag() {
+        let company = Uuid::from_u128(7);
+        let draft = CustomerDraft {
+            name: "Wang Fang".into(),
+            membership_expires: "2027-02-28".into(),
+            company_id: Some(company),
+            buying_role: Some(BuyingRole::Decider),
+            contracted: true,
+            ..Default::default()
+        };
+        let c = draft.apply(&base(), today()).unwrap();
+        assert_eq!(c.membership_expires, NaiveDate::from_ymd_opt(2027, 2, 28));
+        assert_eq!(c.company_id, Some(company));
+        assert_eq!(c.buying_role, Some(BuyingRole::Decider));
+        assert!(c.contracted);
+        // A company is nobody's contact: the link and role are dropped.
+        let as_company = CustomerDraft {
+            kind: CustomerKind::Company,
+            ..draft.clone()
+        };
+        let c = as_company.apply(&base(), today()).unwrap();
+        assert_eq!((c.company_id, c.buying_role), (None, None));
+        let bad = CustomerDraft {
+            membership_expires: "next year".into(),
+            ..draft
+        };
+        let errors = bad.apply(&base(), today()).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "membership_expires");
+        assert_eq!(errors[0].problem, Problem::InvalidDate);
+    }
+
 }

@@ -17,6 +17,7 @@ pub mod segment;
 pub mod sync;
 pub mod validation;
 pub mod wire;
+pub mod workflow;
 
 pub use aggregates::Aggregates;
 pub use change::{Change, Entity};

@@ -59,10 +59,11 @@ pub struct UserInfo {
 }
 
 /// Visibility role of a user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Sees their own customers.
+    #[default]
     Rep,
     /// Sees their team's customers.
     Manager,
@@ -82,10 +83,11 @@ impl Role {
 
     /// Parses the wire spelling.
     pub fn parse(s: &str) -> Option<Role> {
-        [Role::Rep, Role::Manager, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Every role, for selects.
+    pub const ALL: [Role; 3] = [Role::Rep, Role::Manager, Role::Admin];
 }
 
 /// `POST /sync/push` body.

@@ -377,6 +377,7 @@ fn interaction(n: u128, customer: Uuid) -> Interaction {
         currency: "CNY".into(),
         items: None,
         next_visit: None,
+        campaign_id: None,
         deleted: false,
     }
 }

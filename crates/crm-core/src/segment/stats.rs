@@ -95,6 +95,7 @@ mod tests {
             currency: "CNY".into(),
             items: None,
             next_visit: None,
+            campaign_id: None,
             deleted: false,
         }
     }
