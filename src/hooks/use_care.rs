@@ -37,8 +37,12 @@ pub fn use_care() -> Signal<Option<Result<Vec<CareItem>, StoreError>>> {
         || (),
         |store, ()| async move {
             let today = today();
-            let from = today.checked_sub_days(Days::new(OVERDUE_DAYS)).unwrap_or(today);
-            let to = today.checked_add_days(Days::new(AHEAD_DAYS)).unwrap_or(today);
+            let from = today
+                .checked_sub_days(Days::new(OVERDUE_DAYS))
+                .unwrap_or(today);
+            let to = today
+                .checked_add_days(Days::new(AHEAD_DAYS))
+                .unwrap_or(today);
             let rows = store.care_candidates(from, to).await?;
             Ok(rows
                 .into_iter()
@@ -60,7 +64,11 @@ pub fn use_care() -> Signal<Option<Result<Vec<CareItem>, StoreError>>> {
     let states = use_entities::<ReminderState>(Entity::Reminder);
     Signal::derive(move || {
         let items = candidates.get().flatten()?;
-        let states = states.get().flatten().and_then(Result::ok).unwrap_or_default();
+        let states = states
+            .get()
+            .flatten()
+            .and_then(Result::ok)
+            .unwrap_or_default();
         let today = today();
         Some(items.map(|items| {
             let mut items: Vec<CareItem> = items

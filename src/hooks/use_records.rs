@@ -32,7 +32,12 @@ where
 
 /// The loaded rows, or an empty list while loading or after an error.
 pub fn rows_or_empty<T: Clone + Send + Sync + 'static>(rows: Rows<T>) -> Signal<Vec<T>> {
-    Signal::derive(move || rows.get().flatten().and_then(Result::ok).unwrap_or_default())
+    Signal::derive(move || {
+        rows.get()
+            .flatten()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    })
 }
 
 /// Saves one record (the changed fields are queued for sync in the same transaction).
@@ -79,7 +84,13 @@ pub async fn save_org_settings(
     ctx: StoreCtx,
     settings: &crm_core::workflow::OrgSettings,
 ) -> Result<usize, StoreError> {
-    save_entity(ctx, Entity::Setting, crm_core::workflow::SETTINGS_ID, settings).await
+    save_entity(
+        ctx,
+        Entity::Setting,
+        crm_core::workflow::SETTINGS_ID,
+        settings,
+    )
+    .await
 }
 
 /// The signed-in user's role (a rep until someone signs in: approval needs a manager
@@ -92,10 +103,5 @@ pub fn use_role() -> Signal<Option<crm_core::wire::Role>> {
 /// The signed-in user's display name (empty when signed out), for owner fields.
 pub fn use_user_name() -> Signal<String> {
     let sync = super::use_sync::use_sync();
-    Signal::derive(move || {
-        sync.session
-            .get()
-            .map(|s| s.user.name)
-            .unwrap_or_default()
-    })
+    Signal::derive(move || sync.session.get().map(|s| s.user.name).unwrap_or_default())
 }

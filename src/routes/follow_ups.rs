@@ -202,7 +202,9 @@ fn NotifyToggle(care: Signal<Option<Result<Vec<CareItem>, StoreError>>>) -> impl
         });
     };
     Effect::new(move |_| {
-        if !on.get() || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted {
+        if !on.get()
+            || web_sys::Notification::permission() != web_sys::NotificationPermission::Granted
+        {
             return;
         }
         let Some(Ok(items)) = care.get() else { return };
@@ -213,12 +215,16 @@ fn NotifyToggle(care: Signal<Option<Result<Vec<CareItem>, StoreError>>>) -> impl
             .collect();
         let stamp = today().to_string();
         let Some(s) = storage() else { return };
-        if due.is_empty() || s.get_item(NOTIFY_KEY).ok().flatten().as_deref() == Some(stamp.as_str()) {
+        if due.is_empty()
+            || s.get_item(NOTIFY_KEY).ok().flatten().as_deref() == Some(stamp.as_str())
+        {
             return;
         }
         let options = web_sys::NotificationOptions::new();
         options.set_body(&due.join(", "));
-        if web_sys::Notification::new_with_options(ct.get_untracked().notify_title, &options).is_ok() {
+        if web_sys::Notification::new_with_options(ct.get_untracked().notify_title, &options)
+            .is_ok()
+        {
             let _ = s.set_item(NOTIFY_KEY, &stamp);
         }
     });

@@ -80,6 +80,16 @@ impl Filter {
     }
 }
 
+/// What the list area of the screen is showing.
+#[derive(Debug, Clone, PartialEq)]
+enum Body {
+    Loading,
+    Failed(String),
+    NoTickets,
+    NoneShown,
+    List,
+}
+
 /// List order: overdue first, then by due date (undated last), then newest first.
 fn list_order(tickets: &mut [Ticket], today: NaiveDate) {
     tickets.sort_by_key(|t| {
@@ -123,7 +133,8 @@ pub fn TicketsPage() -> impl IntoView {
     let ctx = use_store();
     let toast = use_toast();
     let user_name = use_user_name();
-    let rows = rows_or_empty(use_entities::<Ticket>(Entity::Ticket));
+    let resource = use_entities::<Ticket>(Entity::Ticket);
+    let rows = rows_or_empty(resource);
     let query = use_query_map();
     let customer = Memo::new(move |_| {
         query
@@ -182,6 +193,16 @@ pub fn TicketsPage() -> impl IntoView {
             .count();
         let overdue = list.iter().filter(|t| t.is_overdue(today)).count();
         (list.len(), active, overdue)
+    });
+
+    // What the list area shows; a memo, so the keyed list below is built once and then
+    // only updates the rows that changed.
+    let body = Memo::new(move |_| match resource.get().flatten() {
+        None => Body::Loading,
+        Some(Err(e)) => Body::Failed(e.to_string()),
+        Some(Ok(_)) if counts.get().0 == 0 => Body::NoTickets,
+        Some(Ok(_)) if shown.read().is_empty() => Body::NoneShown,
+        Some(Ok(_)) => Body::List,
     });
 
     let on_saved = Callback::new(move |id: Option<Uuid>| {
@@ -261,24 +282,22 @@ pub fn TicketsPage() -> impl IntoView {
                 format!("{active} {} · {overdue} {}", t.active_n, t.overdue_n)
             }}
         </p>
-        {move || {
-            if counts.get().0 == 0 {
-                view! { <p class="empty">{t.get().empty}</p> }.into_any()
-            } else if shown.read().is_empty() {
-                view! { <p class="empty">{t.get().empty_filter}</p> }.into_any()
-            } else {
-                view! {
-                    <ul class="plain" aria-label=move || t.get().list_label>
-                        <For
-                            each=move || shown.get()
-                            key=|ticket| (ticket.id, serde_json::to_string(ticket).unwrap_or_default())
-                            let:ticket
-                        >
-                            <TicketRow ticket=ticket expanded=expanded on_toggle=on_toggle on_delete=on_delete />
-                        </For>
-                    </ul>
-                }.into_any()
-            }
+        {move || match body.get() {
+            Body::Loading => view! { <p class="muted">{move || t.get().loading}</p> }.into_any(),
+            Body::Failed(e) => view! { <p class="banner error" role="alert">{e}</p> }.into_any(),
+            Body::NoTickets => view! { <p class="empty">{move || t.get().empty}</p> }.into_any(),
+            Body::NoneShown => view! { <p class="empty">{move || t.get().empty_filter}</p> }.into_any(),
+            Body::List => view! {
+                <ul class="plain" aria-label=move || t.get().list_label>
+                    <For
+                        each=move || shown.get()
+                        key=|ticket| (ticket.id, serde_json::to_string(ticket).unwrap_or_default())
+                        let:ticket
+                    >
+                        <TicketRow ticket=ticket expanded=expanded on_toggle=on_toggle on_delete=on_delete />
+                    </For>
+                </ul>
+            }.into_any(),
         }}
     }
 }

@@ -61,9 +61,7 @@ impl Store {
         let tx = self.db.transaction([CUSTOMERS, TIMELINE]).build()?;
         let customers = tx.object_store(CUSTOMERS)?;
         let mut found: BTreeMap<Uuid, CustomerRecord> = BTreeMap::new();
-        for record in
-            by_index_range(&customers, BY_CARE, from.to_string(), to.to_string()).await?
-        {
+        for record in by_index_range(&customers, BY_CARE, from.to_string(), to.to_string()).await? {
             found.insert(record.customer.id, record);
         }
         for (low, high) in birthday_ranges(from, to) {

@@ -142,13 +142,7 @@ pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
             let items = by_customer
                 .remove(&record.customer.id.to_string())
                 .unwrap_or_default();
-            let stats = record.stats.clone();
-            let agg = record.agg.clone();
             record.set_interactions(&items);
-            // Keep what v2 stored; only the care fields are new.
-            record.stats = stats;
-            record.agg = agg;
-            record.refresh_derived();
             customers.put(&record).serde()?.await?;
         }
     }

@@ -114,7 +114,10 @@ impl CustomerRecord {
             due.sort_unstable();
             due.dedup();
             self.care_due = due;
-            self.birthday_md = self.customer.birthday.map(|b| b.format("%m-%d").to_string());
+            self.birthday_md = self
+                .customer
+                .birthday
+                .map(|b| b.format("%m-%d").to_string());
         }
     }
 }

@@ -17,8 +17,7 @@ use uuid::Uuid;
 
 use super::{
     customers::{get_record, write_customer},
-    entities,
-    meta,
+    entities, meta,
     records::{
         ConflictEntry, CustomerRecord, ParkedRecord, SegmentFields, SegmentRecord, TimelineBlock,
     },

@@ -368,3 +368,157 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
     store.apply_remote(&page5, "c5", now().ms).await.unwrap();
     assert_eq!(store.customer_count().await.unwrap(), 0);
 }
+
+/// Workflow records: a local save queues only the changed fields; a pulled change to
+/// another field merges in; a stale pulled value is ignored; a tombstone hides the record.
+#[wasm_bindgen_test]
+async fn workflow_records_save_diff_merge_and_tombstone() {
+    use crm_core::workflow::{Deal, DealStage};
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let id = uuid::Uuid::now_v7();
+    let mut deal = Deal::new(id, "li.wei", 5);
+    deal.title = "Hangzhou incentive trip".into();
+    deal.amount_minor = 12_800_000;
+    let before = store.pending_count().await.unwrap();
+    let first = store
+        .save_entity(Entity::Deal, id, &deal, now().ms, &stamp)
+        .await
+        .unwrap();
+    assert!(first >= 2, "a new record queues its non-empty fields");
+    let moved = deal.move_to(DealStage::Qualified).unwrap();
+    let second = store
+        .save_entity(Entity::Deal, id, &moved, now().ms, &stamp)
+        .await
+        .unwrap();
+    assert_eq!(second, 2, "stage and probability changed, nothing else");
+    assert_eq!(
+        store.pending_count().await.unwrap(),
+        before + (first + second) as u32
+    );
+
+    let far = now().ms + 3_600_000;
+    let page = vec![
+        change(
+            Entity::Deal,
+            id,
+            "notes",
+            serde_json::json!("Budget confirmed"),
+            far,
+            0x999,
+        ),
+        change(
+            Entity::Deal,
+            id,
+            "title",
+            serde_json::json!("Old title"),
+            1,
+            0x999,
+        ),
+    ];
+    let report = store.apply_remote(&page, "c1", now().ms).await.unwrap();
+    assert_eq!(report.applied, 1);
+    let stored: Deal = store
+        .entity_record(Entity::Deal, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.notes, "Budget confirmed");
+    assert_eq!(stored.title, "Hangzhou incentive trip");
+    assert_eq!(stored.stage, DealStage::Qualified);
+
+    let mut gone = stored.clone();
+    gone.deleted = true;
+    store
+        .save_entity(Entity::Deal, id, &gone, now().ms, &stamp)
+        .await
+        .unwrap();
+    let live: Vec<Deal> = store.entity_records(Entity::Deal).await.unwrap();
+    assert!(live.is_empty());
+}
+
+/// A purchase linked to a campaign is found through the campaign index; care reminders'
+/// customers through the care and birthday indexes.
+#[wasm_bindgen_test]
+async fn campaign_and_care_indexes_find_their_records() {
+    use crm_core::{CustomerDraft, InteractionDraft, InteractionKind};
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let today = now().local.date();
+    let buyer = store
+        .save_customer(
+            None,
+            &CustomerDraft {
+                name: "Chen Jing".into(),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    let birthday = store
+        .save_customer(
+            None,
+            &CustomerDraft {
+                name: "Zhou Min".into(),
+                birthday: "1990-12-03".into(),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    let _nobody = store
+        .save_customer(
+            None,
+            &CustomerDraft {
+                name: "Wu Lei".into(),
+                birthday: "1990-06-01".into(),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    let campaign = uuid::Uuid::now_v7();
+    let purchase = store
+        .log_interaction(
+            buyer.customer.id,
+            &InteractionDraft {
+                kind: InteractionKind::Purchase,
+                date: (today - chrono::Days::new(7)).to_string(),
+                amount: "3200".into(),
+                campaign_id: Some(campaign),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    let linked = store.campaign_purchases(campaign).await.unwrap();
+    assert_eq!(
+        linked.iter().map(|i| i.id).collect::<Vec<_>>(),
+        vec![purchase.id]
+    );
+    assert!(store
+        .campaign_purchases(uuid::Uuid::now_v7())
+        .await
+        .unwrap()
+        .is_empty());
+
+    let found = store
+        .care_candidates(today, today + chrono::Days::new(14))
+        .await
+        .unwrap();
+    let mut names: Vec<String> = found.iter().map(|(r, _)| r.customer.name.clone()).collect();
+    names.sort();
+    assert_eq!(names, vec!["Chen Jing", "Zhou Min"]);
+    let (_, items) = found
+        .iter()
+        .find(|(r, _)| r.customer.id == buyer.customer.id)
+        .unwrap();
+    assert_eq!(items.len(), 1, "the buyer comes with its purchases");
+    assert_eq!(birthday.birthday_md.as_deref(), Some("12-03"));
+}
