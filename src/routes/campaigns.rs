@@ -132,22 +132,23 @@ pub fn CampaignsPage() -> impl IntoView {
                 {move || t.get().new_campaign}
             </button>
         </div>
-        {move || editing.get().map(|e| view! {
-            <CampaignForm editing=e segments=segments on_done=Callback::new(move |_| editing.set(None)) />
-        })}
+        <Show when=move || editing.get() == Some(Editing::New)>
+            <CampaignForm editing=Editing::New segments=segments on_done=Callback::new(move |_| editing.set(None)) />
+        </Show>
         {move || {
-            let rows = sorted.get();
             if !loaded.get() {
                 return view! { <p class="muted">{t.get().results_loading}</p> }.into_any();
             }
-            if rows.is_empty() {
+            if sorted.with(Vec::is_empty) {
                 return view! { <p class="empty">{t.get().empty}</p> }.into_any();
             }
             view! {
-                <ul class="plain" aria-label=t.get().campaign_list>
-                    {rows.into_iter().map(|c| view! {
+                <ul class="campaign-list" aria-label=t.get().campaign_list>
+                    // Keyed by the whole record: an unchanged card (and a form open in it)
+                    // survives other campaigns' writes and pulls.
+                    <For each=move || sorted.get() key=|c| serde_json::to_string(c).unwrap_or_default() let:c>
                         <CampaignCard campaign=c segments=segments counts=counts linked=linked editing=editing />
-                    }).collect_view()}
+                    </For>
                 </ul>
             }.into_any()
         }}
@@ -226,11 +227,15 @@ fn CampaignCard(
             toast.set(Some(message));
         });
     };
+    let my_edit = Memo::new(move |_| match editing.get() {
+        Some(Editing::Existing(e)) if e.id == id => Some(e),
+        _ => None,
+    });
     let heading_id = format!("campaign-{id}");
     let labelled_by = heading_id.clone();
     view! {
         <li>
-          <article class="card" aria-labelledby=labelled_by>
+          <article class="card campaign-card" aria-labelledby=labelled_by>
             <h2 id=heading_id>{name.clone()}</h2>
             <dl class="details">
                 <dt>{move || t.get().target_segment}</dt>
@@ -257,9 +262,13 @@ fn CampaignCard(
                 <dd>{show(|r| r.conversion.map(percent).unwrap_or_else(dash))}</dd>
             </dl>
             {c.with_value(|c| (!c.notes.is_empty()).then(|| view! { <p class="muted">{c.notes.clone()}</p> }))}
+            {move || my_edit.get().map(|e| view! {
+                <CampaignForm editing=Editing::Existing(e) segments=segments on_done=Callback::new(move |_| editing.set(None)) />
+            })}
             <div class="toolbar">
-                <button type="button" aria-label=move || format!("{} {}", t.get().edit, c.with_value(|c| c.name.clone()))
-                    on:click=move |_| editing.set(Some(Editing::Existing(c.get_value())))>
+                <button type="button" aria-expanded=move || my_edit.with(Option::is_some).to_string()
+                    aria-label=move || format!("{} {}", t.get().edit, c.with_value(|c| c.name.clone()))
+                    on:click=move |_| editing.set(if my_edit.with_untracked(Option::is_some) { None } else { Some(Editing::Existing(c.get_value())) })>
                     {move || t.get().edit}
                 </button>
                 <button type="button" class="danger" aria-label=move || format!("{} {}", t.get().delete, c.with_value(|c| c.name.clone()))
@@ -372,14 +381,14 @@ fn CampaignForm(
 }
 
 /// The Target segment select: "No segment", then the saved segments (campaign targets
-/// first), with a hint when there are none.
+/// first); when there are none, a hint says where to make one.
 #[component]
 fn SegmentSelect(value: RwSignal<String>, segments: Memo<Vec<SegmentRecord>>) -> impl IntoView {
     let t = use_campaign_texts();
     view! {
         <div class="field">
             <label for="c-segment">{move || t.get().target_segment}</label>
-            <select id="c-segment" aria-describedby="c-segment-hint"
+            <select id="c-segment" aria-describedby=move || segments.with(Vec::is_empty).then_some("c-segment-hint")
                 on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
                 <option value="" selected=move || value.get().is_empty()>{move || t.get().no_segment}</option>
                 {move || segments.get().into_iter().map(|s| {
@@ -391,7 +400,9 @@ fn SegmentSelect(value: RwSignal<String>, segments: Memo<Vec<SegmentRecord>>) ->
                     view! { <option value=id selected=selected>{s.segment.name}</option> }
                 }).collect_view()}
             </select>
-            <p class="muted" id="c-segment-hint">{move || t.get().segments_hint}</p>
+            <Show when=move || segments.with(Vec::is_empty)>
+                <p class="muted" id="c-segment-hint">{move || t.get().segments_hint}</p>
+            </Show>
         </div>
     }
 }

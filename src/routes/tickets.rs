@@ -260,12 +260,14 @@ pub fn TicketsPage() -> impl IntoView {
                 on:click=move |_| creating.update(|c| *c = !*c)>
                 {move || t.get().new_ticket}
             </button>
+            <span class="ticket-filter">
             <label for="tickets-filter">{move || t.get().show}</label>
             <select id="tickets-filter" on:change=move |ev| filter.set(Filter::parse(&event_target_value(&ev)))>
                 {move || filter_options.get().into_iter().map(|(value, label)| view! {
                     <option value=value selected=move || filter.get().value() == value>{label}</option>
                 }).collect_view()}
             </select>
+            </span>
         </div>
         <Show when=move || creating.get()>
             {move || {
@@ -288,7 +290,7 @@ pub fn TicketsPage() -> impl IntoView {
             Body::NoTickets => view! { <p class="empty">{move || t.get().empty}</p> }.into_any(),
             Body::NoneShown => view! { <p class="empty">{move || t.get().empty_filter}</p> }.into_any(),
             Body::List => view! {
-                <ul class="plain" aria-label=move || t.get().list_label>
+                <ul class="ticket-list" aria-label=move || t.get().list_label>
                     <For
                         each=move || shown.get()
                         key=|ticket| (ticket.id, serde_json::to_string(ticket).unwrap_or_default())
@@ -353,21 +355,20 @@ fn TicketRow(
     let stored = StoredValue::new(ticket);
     view! {
         <li>
-            <article class="card" aria-labelledby=labelled_by
-                style:border-left=move || overdue.then_some("4px solid var(--danger)")>
-                <h3 id=heading_id>
+            <article class="card ticket-card" class:is-overdue=overdue aria-labelledby=labelled_by>
+                <h2 id=heading_id>
                     <button type="button" aria-expanded=move || is_open.get().to_string()
                         aria-controls=details_id.clone() on:click=move |_| on_toggle.run(id)>
                         {subject}
                     </button>
-                </h3>
-                <p>
+                </h2>
+                <p class="ticket-meta">
                     <span class="tag">{move || status_name(locale.get(), status)}</span>
                     {overdue.then(|| view! { <span class="tag overdue">{move || t.get().overdue}</span> })}
                     " " <span class="muted">{summary}</span>
                 </p>
                 <Show when=move || is_open.get()>
-                    <div id=format!("t-{id}-details")>
+                    <div class="ticket-panel" id=format!("t-{id}-details")>
                         <TicketDetails ticket=stored.get_value() />
                         <StepControls ticket=stored.get_value() />
                         <div class="toolbar">

@@ -4,6 +4,7 @@
 // made offline on one device reaching another and coming back advanced.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
 import {
   button,
   createCustomer,
@@ -74,6 +75,15 @@ async function step(card, name, status) {
   await expectVisible(card.getByText(status, { exact: true }));
 }
 
+/** No serious or critical axe-core violations on the page as it is now. */
+async function audit(page, state) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const bad = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  assert.deepEqual(bad, [], `axe on Tickets (${state})`);
+}
+
 async function waitForController(page) {
   await expectEventually(async () => {
     const controlled = await page.evaluate(() => !!navigator.serviceWorker.controller);
@@ -112,10 +122,20 @@ describe('tickets', () => {
     await expectText(card.getByText(/^Customer:/), /Customer: 王芳 · Channel: Phone · Severity: High · Owner: — · Due: /);
     await expectVisible(card.getByText('Received', { exact: true }));
 
+    // Edit: the same form, prefilled.
+    await button(card, 'Edit').click();
+    const edit = card.getByRole('form', { name: 'Edit ticket' });
+    await expectValue(field(edit, 'Subject'), 'Room not cleaned');
+    await expectValue(field(edit, 'Customer'), '王芳');
+    await field(edit, 'Channel').selectOption('email');
+    await button(edit, 'Save').click();
+    await expectText(card.getByText(/^Customer:/), /Channel: Email/);
+
     // Assign needs an owner.
     await button(card, 'Assign').click();
     await expectText(card.getByRole('alert'), 'Enter an owner (the person responsible) before assigning the ticket.');
     assert.equal(await field(card, 'Owner').getAttribute('aria-invalid'), 'true');
+    await audit(page, 'a refused step');
     await field(card, 'Owner').fill('Li Wei');
     await step(card, 'Assign', 'Assigned');
     await step(card, 'Start investigation', 'Investigating');

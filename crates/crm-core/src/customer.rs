@@ -439,5 +439,4 @@ mod tests {
         assert_eq!(errors[0].field, "membership_expires");
         assert_eq!(errors[0].problem, Problem::InvalidDate);
     }
-
 }

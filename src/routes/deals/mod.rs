@@ -11,7 +11,6 @@ use std::collections::HashMap;
 
 use crm_core::{
     change::Entity,
-    wire,
     workflow::{weighted_pipeline, Deal, DealStage, Role},
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -94,15 +93,6 @@ impl DealsCtx {
     }
 }
 
-/// The sign-in role as the workflow rules know it (signed out = a rep).
-fn workflow_role(role: Option<wire::Role>) -> Role {
-    match role {
-        Some(wire::Role::Manager) => Role::Manager,
-        Some(wire::Role::Admin) => Role::Admin,
-        Some(wire::Role::Rep) | None => Role::Rep,
-    }
-}
-
 /// `12.0` → "12", `12.5` → "12.5" (percentages as people write them).
 fn percent(value: f64) -> String {
     if value.fract() == 0.0 {
@@ -175,7 +165,7 @@ pub fn DealsPage() -> impl IntoView {
         editing: RwSignal::new(None),
         card_error: RwSignal::new(None),
         focus_after: RwSignal::new(None),
-        role: Signal::derive(move || workflow_role(role.get())),
+        role: Signal::derive(move || role.get().unwrap_or(Role::Rep)),
         user_name: use_user_name(),
         limit: Signal::derive(move || settings.get().approval.discount_limit_pct),
     };

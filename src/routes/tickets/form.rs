@@ -294,12 +294,10 @@ fn CustomerPicker(
                 on:blur=move |_| open.set(false)
             />
             <p class="muted" id=hint_id>{move || t.get().customer_hint}</p>
-            <ul id=list_id class="plain card" role="listbox" aria-label=move || t.get().customer_matches
+            <ul id=list_id class="customer-options" role="listbox" aria-label=move || t.get().customer_matches
                 hidden=move || !showing.get() || options.get().is_none_or(|o| o.is_empty())>
                 {move || options.get().unwrap_or_default().into_iter().enumerate().map(|(i, (_, name, meta))| view! {
                     <li id=option_id(i) role="option" aria-selected=move || (active.get() == Some(i)).to_string()
-                        style:background=move || (active.get() == Some(i)).then_some("var(--accent-soft)")
-                        style:cursor="pointer"
                         on:mousedown=|ev| ev.prevent_default()
                         on:click=move |_| choose(i)>
                         <span class="row-name">{name}</span>

@@ -28,7 +28,6 @@ pub mod loyalty;
 pub mod settings;
 pub mod ticket;
 
-
 pub use campaign::{campaign_result, Campaign, CampaignDraft, CampaignResult};
 pub use care::{
     is_active, is_overdue, next_visit_reminder, reminder_id, reminders_for, Reminder, ReminderKind,
