@@ -8,8 +8,8 @@
 // `cargo build --release -p crm-server --bin crm-server --example seed_demo`.
 // Per size it seeds target/bench-pull/pull-<size>.sqlite once (the demo set as the field
 // changes a client would have pushed, through the server's own db module; the seeding
-// time is printed), reused while its .json marker is newer than the seeder binary. It then runs
-// `crm-server serve --dist dist`, signs in on the Sync screen of a fresh browser context
+// time is printed), reused while its .json marker is newer than the seeder binary. It
+// then runs `crm-server serve --dist dist`, signs in on the Sync screen of a fresh context
 // (empty IndexedDB) and times from the "Sign in" click until the sync badge says the
 // first sync finished ("Last sync: <time>": every page pulled and stored), then checks
 // that #customer-count shows the whole set.
@@ -96,6 +96,7 @@ async function pullOnce(browser, origin, size) {
     page.setDefaultTimeout(60_000);
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('crash', () => log(`${size}: the page crashed at ${new Date().toISOString()}`));
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     await page.goto(`${origin}/sync`);
     const field = (label) => page.getByLabel(label, { exact: true });
@@ -131,7 +132,8 @@ async function pullOnce(browser, origin, size) {
     if (errors.length) log(`${size}: page errors: ${errors.slice(-5).join(' | ')}`);
     return { seconds, ...timing };
   } finally {
-    await context.close();
+    // After a crash the context is gone; the error that matters is the one above.
+    await context.close().catch(() => {});
   }
 }
 
@@ -139,6 +141,8 @@ const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
+let closing = false;
+browser.on('disconnected', () => closing || log(`the browser went away (crashed or killed) at ${new Date().toISOString()}`));
 try {
   for (const size of sizes) {
     if (!expected[size]) throw new Error(`unknown size ${size} (S, M or L)`);
@@ -162,5 +166,6 @@ try {
     }
   }
 } finally {
+  closing = true;
   await browser.close();
 }

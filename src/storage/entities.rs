@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crm_core::{
-    change::{field_diff, Change, Entity},
+    change::{field_diff, map_diff, Change, Entity},
     merge::{apply_field, RecordState},
     Interaction,
 };
@@ -14,7 +14,7 @@ use indexed_db_futures::{
     object_store::ObjectStore, prelude::*, transaction::TransactionMode, KeyRange,
 };
 use serde::{de::DeserializeOwned, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
@@ -44,16 +44,6 @@ pub fn is_generic(entity: Entity) -> bool {
         entity,
         Entity::Deal | Entity::Ticket | Entity::Campaign | Entity::Reminder | Entity::Setting
     )
-}
-
-fn fields_of<T: Serialize>(record: &T) -> Map<String, Value> {
-    match serde_json::to_value(record) {
-        Ok(Value::Object(mut map)) => {
-            map.remove("id");
-            map
-        }
-        _ => Map::new(),
-    }
 }
 
 /// The typed record from a stored field map (`None` when the fields do not make one).
@@ -168,10 +158,9 @@ impl Store {
             .build()?;
         let store = tx.object_store(RECORDS)?;
         let old = get_entity(&store, entity, id).await?;
-        let new_fields = fields_of(record);
         let changes = match &old {
-            Some(old) => field_diff(Some(&old.fields), &new_fields),
-            None => field_diff(None, &new_fields),
+            Some(old) => map_diff(&old.fields, record),
+            None => field_diff(None, record),
         };
         if changes.is_empty() {
             return Ok(0);

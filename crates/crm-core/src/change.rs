@@ -78,6 +78,21 @@ pub fn field_diff<T: Serialize>(old: Option<&T>, new: &T) -> Vec<(String, Value)
         .collect()
 }
 
+/// The field changes from a stored field map to a record's new fields, where the stored
+/// map holds only fields that were ever written (a new record writes only its non-empty
+/// fields): a field absent from `stored` counts as empty, so an unchanged empty field is
+/// not a change.
+pub fn map_diff<T: Serialize>(stored: &Map<String, Value>, new: &T) -> Vec<(String, Value)> {
+    fields_of(new)
+        .into_iter()
+        .filter(|(field, _)| field != "id")
+        .filter(|(field, value)| match stored.get(field) {
+            Some(old) => old != value,
+            None => !is_empty_value(value),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +107,18 @@ mod tests {
         for bad in ["", "Email", "1st", "e-mail", "名字", &"a".repeat(65)] {
             assert!(!is_valid_field_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn map_diff_treats_unwritten_fields_as_empty() {
+        let mut c = Customer::new(Uuid::nil(), "Li Wei", 5);
+        let stored: Map<String, Value> = field_diff(None, &c).into_iter().collect();
+        assert!(map_diff(&stored, &c).is_empty());
+        c.city = "上海".into();
+        assert_eq!(
+            map_diff(&stored, &c),
+            vec![("city".to_string(), json!("上海"))]
+        );
     }
 
     #[test]
