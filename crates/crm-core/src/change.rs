@@ -87,10 +87,27 @@ pub fn map_diff<T: Serialize>(stored: &Map<String, Value>, new: &T) -> Vec<(Stri
         .into_iter()
         .filter(|(field, _)| field != "id")
         .filter(|(field, value)| match stored.get(field) {
-            Some(old) => old != value,
+            Some(old) => !same_value(old, value),
             None => !is_empty_value(value),
         })
         .collect()
+}
+
+/// JSON equality where numbers compare by value: a float such as `0.0` comes back from
+/// IndexedDB (a JS number) as the integer `0`, which serde_json's `==` tells apart.
+pub fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_value(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+        }
+        _ => a == b,
+    }
 }
 
 #[cfg(test)]
@@ -114,6 +131,12 @@ mod tests {
         let mut c = Customer::new(Uuid::nil(), "Li Wei", 5);
         let stored: Map<String, Value> = field_diff(None, &c).into_iter().collect();
         assert!(map_diff(&stored, &c).is_empty());
+        // A float read back from IndexedDB as an integer is the same value.
+        let mut reread = stored.clone();
+        reread.insert("created_ms".into(), json!(5.0));
+        assert!(map_diff(&reread, &c).is_empty());
+        assert!(same_value(&json!({"a": [1.0]}), &json!({"a": [1]})));
+        assert!(!same_value(&json!({"a": [1.5]}), &json!({"a": [1]})));
         c.city = "上海".into();
         assert_eq!(
             map_diff(&stored, &c),
