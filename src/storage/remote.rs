@@ -1,7 +1,7 @@
 //! Merging pulled changes into IndexedDB by field-level LWW (crm-core's `merge`), in one
 //! transaction with the new cursor, and the conflict log of local values that lost.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crm_core::{
     change::{Change, Entity},
@@ -81,21 +81,6 @@ fn merge_into(state: &mut RecordState, changes: &[&Change]) -> usize {
         .count()
 }
 
-async fn refresh_aggregates(
-    customers: &ObjectStore<'_>,
-    timeline: &ObjectStore<'_>,
-    id: Uuid,
-    now_ms: u64,
-) -> Result<(), StoreError> {
-    if let Some(mut record) = get_record(customers, id).await? {
-        let blocks = blocks_of(timeline, id).await?;
-        record.set_interactions(blocks.iter().flat_map(|b| &b.items));
-        record.updated_ms = now_ms as f64;
-        customers.put(&record).serde()?.await?;
-    }
-    Ok(())
-}
-
 async fn block_of(
     timeline: &ObjectStore<'_>,
     id: Uuid,
@@ -133,6 +118,7 @@ impl Store {
         let segments = tx.object_store(SEGMENTS)?;
         let records = tx.object_store(RECORDS)?;
         let mut report = ApplyReport::default();
+        let mut interactions: Vec<(Uuid, Vec<&Change>)> = Vec::new();
         for ((entity, id), group) in by_record(changes) {
             match entity {
                 Entity::Customer => {
@@ -173,74 +159,7 @@ impl Store {
                         }
                     }
                 }
-                Entity::Interaction => {
-                    let found = block_of(&timeline, id).await?;
-                    let key = parked_key(entity, id);
-                    let waiting: Option<ParkedRecord> = parked.get(key.clone()).serde()?.await?;
-                    let mut state = match (&found, waiting) {
-                        (Some(block), _) => {
-                            let item = block.items.iter().find(|i| i.id == id);
-                            let mut fields = item.map(to_map).unwrap_or_default();
-                            fields.remove("id");
-                            RecordState {
-                                fields,
-                                versions: block
-                                    .versions
-                                    .get(&id.to_string())
-                                    .cloned()
-                                    .unwrap_or_default(),
-                            }
-                        }
-                        (None, Some(p)) => p.state,
-                        (None, None) => RecordState::default(),
-                    };
-                    report.applied += merge_into(&mut state, &group);
-                    match from_state::<Interaction>(id, &state.fields) {
-                        Some(interaction) => {
-                            let new_owner = interaction.customer_id;
-                            if let Some(mut block) = found {
-                                let old_owner: Uuid =
-                                    block.customer_id.parse().unwrap_or(new_owner);
-                                if old_owner == new_owner {
-                                    if let Some(pos) = block.items.iter().position(|i| i.id == id) {
-                                        block.items[pos] = interaction;
-                                    }
-                                    block.versions.insert(id.to_string(), state.versions);
-                                    block.refresh_campaigns();
-                                    timeline.put(&block).serde()?.await?;
-                                } else {
-                                    // Re-pointed (a merge of duplicates): move it.
-                                    block.items.retain(|i| i.id != id);
-                                    block.ids.retain(|i| *i != id.to_string());
-                                    block.versions.remove(&id.to_string());
-                                    block.refresh_campaigns();
-                                    timeline.put(&block).serde()?.await?;
-                                    let mut blocks = blocks_of(&timeline, new_owner).await?;
-                                    timeline
-                                        .put(place(
-                                            &mut blocks,
-                                            new_owner,
-                                            interaction,
-                                            state.versions,
-                                        ))
-                                        .serde()?
-                                        .await?;
-                                    refresh_aggregates(&customers, &timeline, old_owner, now_ms)
-                                        .await?;
-                                }
-                            } else {
-                                let mut blocks = blocks_of(&timeline, new_owner).await?;
-                                timeline
-                                    .put(place(&mut blocks, new_owner, interaction, state.versions))
-                                    .serde()?
-                                    .await?;
-                                parked.delete(key).primitive()?.await?;
-                            }
-                            refresh_aggregates(&customers, &timeline, new_owner, now_ms).await?;
-                        }
-                        None => park(&parked, entity, id, state).await?,
-                    }
-                }
+                Entity::Interaction => interactions.push((id, group)),
                 Entity::Segment => {
                     let existing: Option<SegmentRecord> =
                         segments.get(id.to_string()).serde()?.await?;
@@ -298,6 +217,8 @@ impl Store {
                 }
             }
         }
+        report.applied +=
+            merge_interactions(&customers, &timeline, &parked, interactions, now_ms).await?;
         meta::put(&tx.object_store(META)?, meta::CURSOR, &cursor.to_string()).await?;
         tx.commit().await?;
         Ok(report)
@@ -475,6 +396,145 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The pulled interactions of one page, merged with few IndexedDB round trips: each
+/// customer's blocks are read once, every interaction of the page is placed in memory,
+/// and each touched block and customer (aggregates) is written once at the end. Only
+/// finding an interaction that may already be stored costs one index lookup each.
+async fn merge_interactions(
+    customers: &ObjectStore<'_>,
+    timeline: &ObjectStore<'_>,
+    parked: &ObjectStore<'_>,
+    interactions: Vec<(Uuid, Vec<&Change>)>,
+    now_ms: u64,
+) -> Result<usize, StoreError> {
+    if interactions.is_empty() {
+        return Ok(0);
+    }
+    let mut applied = 0;
+    let any_parked = parked.count().primitive()?.await? > 0;
+    // Customer → its blocks (loaded once); interaction → owning customer (for loaded ones).
+    let mut blocks: HashMap<Uuid, Vec<TimelineBlock>> = HashMap::new();
+    let mut owner_of: HashMap<Uuid, Uuid> = HashMap::new();
+    let mut dirty: BTreeSet<(Uuid, u32)> = BTreeSet::new();
+    let mut touched: BTreeSet<Uuid> = BTreeSet::new();
+
+    async fn load<'a>(
+        timeline: &ObjectStore<'_>,
+        blocks: &'a mut HashMap<Uuid, Vec<TimelineBlock>>,
+        owner_of: &mut HashMap<Uuid, Uuid>,
+        customer: Uuid,
+    ) -> Result<&'a mut Vec<TimelineBlock>, StoreError> {
+        if !blocks.contains_key(&customer) {
+            let loaded = blocks_of(timeline, customer).await?;
+            for item in loaded.iter().flat_map(|b| &b.items) {
+                owner_of.insert(item.id, customer);
+            }
+            blocks.insert(customer, loaded);
+        }
+        Ok(blocks.get_mut(&customer).expect("just loaded"))
+    }
+
+    for (id, group) in interactions {
+        let owner = match owner_of.get(&id) {
+            Some(owner) => Some(*owner),
+            None => match block_of(timeline, id).await? {
+                Some(block) => {
+                    let owner: Uuid = block
+                        .customer_id
+                        .parse()
+                        .map_err(|_| StoreError::NotFound)?;
+                    load(timeline, &mut blocks, &mut owner_of, owner).await?;
+                    Some(owner)
+                }
+                None => None,
+            },
+        };
+        let key = parked_key(Entity::Interaction, id);
+        let mut state = match owner {
+            Some(owner) => {
+                let list = &blocks[&owner];
+                let block = list.iter().find(|b| b.items.iter().any(|i| i.id == id));
+                let item = block.and_then(|b| b.items.iter().find(|i| i.id == id));
+                let mut fields = item.map(to_map).unwrap_or_default();
+                fields.remove("id");
+                RecordState {
+                    fields,
+                    versions: block
+                        .and_then(|b| b.versions.get(&id.to_string()).cloned())
+                        .unwrap_or_default(),
+                }
+            }
+            None if any_parked => parked
+                .get(key.clone())
+                .serde()?
+                .await?
+                .map(|p: ParkedRecord| p.state)
+                .unwrap_or_default(),
+            None => RecordState::default(),
+        };
+        applied += merge_into(&mut state, &group);
+        let Some(interaction) = from_state::<Interaction>(id, &state.fields) else {
+            park(parked, Entity::Interaction, id, state).await?;
+            continue;
+        };
+        let new_owner = interaction.customer_id;
+        match owner {
+            Some(old_owner) if old_owner == new_owner => {
+                let list = blocks.get_mut(&old_owner).expect("loaded");
+                if let Some(block) = list.iter_mut().find(|b| b.items.iter().any(|i| i.id == id)) {
+                    if let Some(pos) = block.items.iter().position(|i| i.id == id) {
+                        block.items[pos] = interaction;
+                    }
+                    block.versions.insert(id.to_string(), state.versions);
+                    block.refresh_campaigns();
+                    dirty.insert((old_owner, block.block));
+                }
+            }
+            found => {
+                if let Some(old_owner) = found {
+                    // Re-pointed (a merge of duplicates): take it out of the old owner.
+                    let list = blocks.get_mut(&old_owner).expect("loaded");
+                    if let Some(block) =
+                        list.iter_mut().find(|b| b.items.iter().any(|i| i.id == id))
+                    {
+                        block.items.retain(|i| i.id != id);
+                        block.ids.retain(|i| *i != id.to_string());
+                        block.versions.remove(&id.to_string());
+                        block.refresh_campaigns();
+                        dirty.insert((old_owner, block.block));
+                    }
+                    touched.insert(old_owner);
+                } else if any_parked {
+                    parked.delete(key).primitive()?.await?;
+                }
+                let list = load(timeline, &mut blocks, &mut owner_of, new_owner).await?;
+                let block = place(list, new_owner, interaction, state.versions).block;
+                dirty.insert((new_owner, block));
+                owner_of.insert(id, new_owner);
+            }
+        }
+        touched.insert(new_owner);
+    }
+
+    for (customer, number) in &dirty {
+        if let Some(block) = blocks
+            .get(customer)
+            .and_then(|list| list.iter().find(|b| b.block == *number))
+        {
+            timeline.put(block).serde()?;
+        }
+    }
+    for customer in touched {
+        if let Some(mut record) = get_record(customers, customer).await? {
+            let list = blocks.get(&customer).map(Vec::as_slice).unwrap_or_default();
+            record.set_interactions(list.iter().flat_map(|b| &b.items));
+            record.updated_ms = now_ms as f64;
+            customers.put(&record).serde()?;
+        }
+    }
+    Ok(applied)
 }
 
 async fn park(

@@ -522,3 +522,92 @@ async fn campaign_and_care_indexes_find_their_records() {
     assert_eq!(items.len(), 1, "the buyer comes with its purchases");
     assert_eq!(birthday.birthday_md.as_deref(), Some("12-03"));
 }
+
+/// One pulled page with two customers and many interactions: every interaction lands in its
+/// customer's blocks with the aggregates recomputed once; a later page re-points one
+/// interaction (a merge made elsewhere) and an edit of another updates it in place.
+#[wasm_bindgen_test]
+async fn a_page_of_interactions_is_placed_per_customer_and_re_pointed() {
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let other = 0x999;
+    let far = now().ms + 3_600_000;
+    let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let mut page = vec![
+        change(
+            Entity::Customer,
+            a,
+            "name",
+            serde_json::json!("Chen Jing"),
+            far,
+            other,
+        ),
+        change(
+            Entity::Customer,
+            b,
+            "name",
+            serde_json::json!("Zhou Min"),
+            far,
+            other,
+        ),
+    ];
+    let mut ids = Vec::new();
+    for n in 0..150 {
+        let id = uuid::Uuid::now_v7();
+        ids.push(id);
+        let owner = if n < 140 { a } else { b };
+        for (field, value) in [
+            ("customer_id", serde_json::json!(owner)),
+            ("kind", serde_json::json!("purchase")),
+            (
+                "at",
+                serde_json::json!(format!("2026-11-{:02}T10:00:00", 1 + n % 28)),
+            ),
+            ("amount_minor", serde_json::json!(10_000)),
+        ] {
+            page.push(change(Entity::Interaction, id, field, value, far, other));
+        }
+    }
+    let report = store.apply_remote(&page, "c1", now().ms).await.unwrap();
+    assert_eq!(report.applied, 2 + 150 * 4);
+    assert_eq!(store.timeline(a).await.unwrap().len(), 140);
+    assert_eq!(store.timeline(b).await.unwrap().len(), 10);
+    let rec_a = store.customer(a).await.unwrap().unwrap();
+    assert_eq!(
+        (rec_a.agg.purchases, rec_a.agg.spend_minor),
+        (140, 1_400_000)
+    );
+    assert_eq!(rec_a.recent_purchases.len(), 3);
+
+    let page2 = vec![
+        change(
+            Entity::Interaction,
+            ids[0],
+            "customer_id",
+            serde_json::json!(b),
+            far + 1,
+            other,
+        ),
+        change(
+            Entity::Interaction,
+            ids[1],
+            "summary",
+            serde_json::json!("Suite upgrade"),
+            far + 1,
+            other,
+        ),
+    ];
+    store.apply_remote(&page2, "c2", now().ms).await.unwrap();
+    assert_eq!(store.timeline(a).await.unwrap().len(), 139);
+    let on_b = store.timeline(b).await.unwrap();
+    assert_eq!(on_b.len(), 11);
+    assert!(on_b.iter().any(|i| i.id == ids[0]));
+    assert!(store
+        .timeline(a)
+        .await
+        .unwrap()
+        .iter()
+        .any(|i| i.id == ids[1] && i.summary == "Suite upgrade"));
+    let rec_b = store.customer(b).await.unwrap().unwrap();
+    assert_eq!(rec_b.agg.purchases, 11);
+    assert_eq!(store.customer(a).await.unwrap().unwrap().agg.purchases, 139);
+}
