@@ -426,12 +426,12 @@ async fn merge_interactions(
         owner_of: &mut HashMap<Uuid, Uuid>,
         customer: Uuid,
     ) -> Result<&'a mut Vec<TimelineBlock>, StoreError> {
-        if !blocks.contains_key(&customer) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = blocks.entry(customer) {
             let loaded = blocks_of(timeline, customer).await?;
             for item in loaded.iter().flat_map(|b| &b.items) {
                 owner_of.insert(item.id, customer);
             }
-            blocks.insert(customer, loaded);
+            slot.insert(loaded);
         }
         Ok(blocks.get_mut(&customer).expect("just loaded"))
     }
