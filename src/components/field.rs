@@ -100,3 +100,20 @@ pub fn SelectField(
         </div>
     }
 }
+
+/// The message for one field of a form's validation errors, in the current locale (the
+/// `error` signal of [`TextField`] and friends); `text` is the form's wording of a problem.
+pub fn field_error(
+    errors: RwSignal<Vec<crm_core::FieldError>>,
+    locale: RwSignal<crate::i18n::Locale>,
+    field: &'static str,
+    text: fn(crate::i18n::Locale, &str, &crm_core::Problem) -> String,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        errors.with(|list| {
+            list.iter()
+                .find(|e| e.field == field)
+                .map(|e| text(locale.get(), field, &e.problem))
+        })
+    })
+}

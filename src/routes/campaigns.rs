@@ -309,13 +309,7 @@ fn CampaignForm(
     let general = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
     let err = move |field: &'static str| {
-        Signal::derive(move || {
-            errors
-                .get()
-                .iter()
-                .find(|e| e.field == field)
-                .map(|e| field_problem(locale.get(), field, &e.problem))
-        })
+        crate::components::field::field_error(errors, locale, field, field_problem)
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();

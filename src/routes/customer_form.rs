@@ -108,13 +108,7 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
     let general = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
     let err = move |field: &'static str| {
-        Signal::derive(move || {
-            errors
-                .get()
-                .iter()
-                .find(|e| e.field == field)
-                .map(|e| problem_text(locale.get(), field, &e.problem))
-        })
+        crate::components::field::field_error(errors, locale, field, problem_text)
     };
 
     let nav = navigate.clone();

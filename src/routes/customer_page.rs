@@ -250,13 +250,7 @@ fn LogInteractionForm(id: Uuid, on_done: Callback<()>) -> impl IntoView {
     let general = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
     let err = move |field: &'static str| {
-        Signal::derive(move || {
-            errors
-                .get()
-                .iter()
-                .find(|e| e.field == field)
-                .map(|e| problem_text(locale.get(), field, &e.problem))
-        })
+        crate::components::field::field_error(errors, locale, field, problem_text)
     };
     let is_purchase = move || kind.get() == "purchase";
     let kinds = Signal::derive(move || {

@@ -90,13 +90,7 @@ async fn block_of(
 }
 
 fn parked_key(entity: Entity, id: Uuid) -> String {
-    format!(
-        "{}:{id}",
-        serde_json::to_value(entity)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
-    )
+    entities::record_key(entity, id)
 }
 
 impl Store {

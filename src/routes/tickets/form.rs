@@ -90,13 +90,7 @@ pub fn TicketForm(
     let general = RwSignal::new(None::<String>);
     let saving = RwSignal::new(false);
     let err = move |field: &'static str| {
-        Signal::derive(move || {
-            errors
-                .get()
-                .iter()
-                .find(|e| e.field == field)
-                .map(|e| ticket_problem_text(locale.get(), field, &e.problem))
-        })
+        crate::components::field::field_error(errors, locale, field, ticket_problem_text)
     };
     let channels = Signal::derive(move || {
         let l = locale.get();
