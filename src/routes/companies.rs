@@ -13,7 +13,10 @@ use crate::{
 pub fn CompaniesPage() -> impl IntoView {
     let t = use_texts();
     let ct = use_care_texts();
-    let rows = use_query(|| (), |store, ()| async move { store.companies().await });
+    let rows = use_query(
+        || (),
+        |store, ()| async move { store.companies_with_contacts().await },
+    );
     view! {
         <h1>{move || t.get().companies}</h1>
         <p class="muted">{move || ct.get().companies_intro}</p>

@@ -196,10 +196,7 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
     let pick_company = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         if let Some(Ok(rows)) = companies.get_untracked().flatten() {
-            if let Some((r, _)) = rows
-                .iter()
-                .find(|(r, _)| r.customer.id.to_string() == value)
-            {
+            if let Some(r) = rows.iter().find(|r| r.customer.id.to_string() == value) {
                 company.set(r.customer.name.clone());
             }
         }
@@ -236,8 +233,8 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
                         <select id="f-company_id" on:change=pick_company prop:value=move || company_id.get()>
                             <option value="">"—"</option>
                             {move || companies.get().flatten().and_then(Result::ok).unwrap_or_default().into_iter()
-                                .filter(|(r, _)| Some(r.customer.id) != id)
-                                .map(|(r, _)| {
+                                .filter(|r| Some(r.customer.id) != id)
+                                .map(|r| {
                                     let v = r.customer.id.to_string();
                                     let selected = v.clone();
                                     view! { <option value=v selected=move || company_id.get() == selected>{r.customer.name}</option> }

@@ -86,11 +86,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Live company customers by name, with how many live contacts each has.
-    pub async fn companies(&self) -> Result<Vec<(CustomerRecord, usize)>, StoreError> {
+    /// Live company customers by name (the form's "Contact of company" choices).
+    pub async fn companies(&self) -> Result<Vec<CustomerRecord>, StoreError> {
         let tx = self.db.transaction(CUSTOMERS).build()?;
-        let customers = tx.object_store(CUSTOMERS)?;
-        let rows = customers
+        let rows = tx
+            .object_store(CUSTOMERS)?
             .index(BY_KIND)?
             .get_all()
             .with_query::<String, _>(KeyRange::Only("company".to_string()))
@@ -100,6 +100,16 @@ impl Store {
         let mut companies: Vec<CustomerRecord> = rows.collect::<Result<Vec<_>, _>>()?;
         companies.retain(|r| !r.customer.deleted);
         companies.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+        Ok(companies)
+    }
+
+    /// Live companies with how many live contacts each has (the Companies screen).
+    pub async fn companies_with_contacts(
+        &self,
+    ) -> Result<Vec<(CustomerRecord, usize)>, StoreError> {
+        let companies = self.companies().await?;
+        let tx = self.db.transaction(CUSTOMERS).build()?;
+        let customers = tx.object_store(CUSTOMERS)?;
         let by_company = customers.index(BY_COMPANY)?;
         let mut out = Vec::with_capacity(companies.len());
         for company in companies {
