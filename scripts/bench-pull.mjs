@@ -38,6 +38,52 @@ const ORG = 'Pull Bench Travel';
 const EMAIL = 'pull-bench@example.com';
 const PASSWORD = 'pull-bench-2026';
 
+// PULL_PROFILE=1: a CPU profile of the page's main thread during the pull, summarised
+// as the functions with the most self time (where the client spends it).
+const PROFILE = process.env.PULL_PROFILE === '1';
+
+async function startProfile(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+  await cdp.send('Profiler.start');
+  return cdp;
+}
+
+async function reportProfile(cdp, size) {
+  const { profile } = await cdp.send('Profiler.stop');
+  const self = new Map();
+  const dt = profile.timeDeltas ?? [];
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id).callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}`;
+    self.set(name, (self.get(name) ?? 0) + (dt[i] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const kinds = new Map();
+  for (const [name, ms] of self) {
+    const kind = name.endsWith('.wasm') ? 'wasm' : name.endsWith('.js') ? 'app js glue' : name.startsWith('(') ? name.split(' ')[0] : 'browser built-ins';
+    kinds.set(kind, (kinds.get(kind) ?? 0) + ms);
+  }
+  log(`${size}: profile, ${(total / 1000).toFixed(1)} s sampled: ${[...kinds].sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`).join(', ')}; most self time:`);
+  for (const [name, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) log(`  ${ms.toFixed(0).padStart(7)} ms  ${name}`);
+  if (process.env.PULL_PROFILE_CALLERS) {
+    // Who calls a function (its callers' chains, by self time of the named function).
+    const parent = new Map();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const chains = new Map();
+    profile.samples.forEach((id, i) => {
+      if (byId.get(id).callFrame.functionName !== process.env.PULL_PROFILE_CALLERS) return;
+      const names = [];
+      for (let p = parent.get(id); p && names.length < 6; p = parent.get(p)) names.push(byId.get(p).callFrame.functionName || '?');
+      const key = names.join(' < ');
+      chains.set(key, (chains.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+    });
+    for (const [k, ms] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 8)) log(`  callers ${ms.toFixed(0)} ms: ${k}`);
+  }
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const line = (name, value, unit) => console.log(`BENCH ${name} ${typeof value === 'number' ? Math.round(value * 10) / 10 : value} ${unit}`);
 const log = (msg) => console.error(`bench-pull: ${msg}`);
@@ -106,6 +152,7 @@ async function pullOnce(browser, origin, size) {
     // Every pull page's timing, not just the first 250.
     await page.evaluate(() => performance.setResourceTimingBufferSize(1_000_000));
     const badge = page.getByRole('status').filter({ hasText: /pending/ });
+    const profiler = PROFILE ? await startProfile(context, page) : null;
     const t0 = Date.now();
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const progress = setInterval(async () => {
@@ -118,6 +165,7 @@ async function pullOnce(browser, origin, size) {
       clearInterval(progress);
     }
     const seconds = (Date.now() - t0) / 1000;
+    if (profiler) await reportProfile(profiler, size);
     const timing = await page.evaluate(() => {
       const pulls = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/sync/pull'));
       return { requests: pulls.length, networkMs: pulls.reduce((s, e) => s + e.duration, 0), bytes: pulls.reduce((s, e) => s + (e.encodedBodySize || 0), 0) };

@@ -103,12 +103,13 @@ async function readRows() {
   // Tombstoned customers have no sort key, so the index counts live customers only.
   const customers = await ask(db.transaction('customers').objectStore('customers').index('by_sort').count());
   const rows = [];
+  const decoder = new TextDecoder();
   let after = null;
   for (;;) {
     const range = after ? IDBKeyRange.lowerBound(after, true) : null;
     const blocks = await ask(db.transaction('timeline').objectStore('timeline').getAll(range, 2000));
     for (const b of blocks) {
-      for (const i of b.items) {
+      for (const i of b.items instanceof Uint8Array ? JSON.parse(decoder.decode(b.items)) : b.items) {
         if (i._deleted) continue;
         rows.push({ id: i.id, customer_id: i.customer_id, kind: i.kind, at: i.at, amount_minor: i.amount_minor ?? null, items: i.items ?? null });
       }

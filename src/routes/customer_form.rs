@@ -111,6 +111,7 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
         crate::components::field::field_error(errors, locale, field, problem_text)
     };
 
+    let user_name = crate::hooks::use_records::use_user_name();
     let nav = navigate.clone();
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -140,6 +141,12 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
                 .find(|r| r.as_str() == role.get_untracked()),
             contracted: contracted.get_untracked(),
             membership_expires: membership.get_untracked(),
+            // A new customer belongs to whoever signed in on this device; signed
+            // out, it joins the organisation's shared pool.
+            owner: match id {
+                None => user_name.get_untracked(),
+                Some(_) => String::new(),
+            },
         };
         saving.set(true);
         let nav = nav.clone();

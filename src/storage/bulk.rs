@@ -245,6 +245,7 @@ impl Store {
         now: Now,
         stamp: Stamp<'_>,
     ) -> Result<ChunkReport, StoreError> {
+        self.first_pull.stop();
         let tx = self
             .db
             .transaction([CUSTOMERS, OUTBOX, META])
@@ -331,6 +332,7 @@ impl Store {
         now_ms: u64,
         chain: Option<ImportChain<'_>>,
     ) -> Result<usize, StoreError> {
+        self.first_pull.stop();
         let tx = self
             .db
             .transaction([CUSTOMERS, OUTBOX, META])
@@ -491,6 +493,7 @@ impl Store {
         now: Now,
         stamp: Stamp<'_>,
     ) -> Result<RestoreReport, BulkError> {
+        self.first_pull.stop();
         let problems = backup.problems();
         if !problems.is_empty() {
             return Err(BulkError::BackupProblems(problems));
@@ -559,6 +562,7 @@ impl Store {
         now: Now,
         stamp: Stamp<'_>,
     ) -> Result<MergeReport, BulkError> {
+        self.first_pull.stop();
         let tx = self
             .db
             .transaction([CUSTOMERS, TIMELINE, OUTBOX, META])

@@ -31,6 +31,7 @@ impl Store {
         now_ms: u64,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<usize, StoreError> {
+        self.first_pull.stop();
         let demo = Demo::new(size, DEMO_SEED, today);
         let total = demo.len();
         let mut done = 0;

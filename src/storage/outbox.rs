@@ -287,6 +287,7 @@ impl Store {
     /// Drops entries the server answered for (or that lost, or were rejected); batch
     /// records lose just those changes (and go when empty).
     pub async fn remove_outbox(&self, seqs: &[u64]) -> Result<(), StoreError> {
+        self.first_pull.stop();
         let tx = self
             .db
             .transaction([OUTBOX, META])

@@ -134,9 +134,11 @@ pub struct TimelineBlock {
     pub customer_id: String,
     pub block: u32,
     pub ids: Vec<String>,
+    /// Stored as one JSON string (see `json_field`).
+    #[serde(with = "super::json_field")]
     pub items: Vec<Interaction>,
-    /// Per interaction id, the HLC of each field's last write.
-    #[serde(default)]
+    /// Per interaction id, the HLC of each field's last write (one JSON string too).
+    #[serde(default, with = "super::json_field")]
     pub versions: BTreeMap<String, BTreeMap<String, Hlc>>,
     /// Campaigns the block's live purchases are linked to, for the multi-entry index
     /// that finds a campaign's purchases without scanning every block.

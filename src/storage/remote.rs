@@ -1,16 +1,18 @@
 //! Merging pulled changes into IndexedDB by field-level LWW (crm-core's `merge`), in one
 //! transaction with the new cursor, and the conflict log of local values that lost.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 
 use crm_core::{
     change::{Change, Entity},
     merge::{apply_field, restamp_field, RecordState},
     sync::Restamp,
-    Aggregates, Customer, Interaction,
+    Customer,
 };
 use indexed_db_futures::{
-    object_store::ObjectStore, prelude::*, transaction::Transaction, transaction::TransactionMode,
+    object_store::ObjectStore,
+    prelude::*,
+    transaction::{Transaction, TransactionDurability, TransactionMode, TransactionOptions},
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -18,14 +20,12 @@ use uuid::Uuid;
 use super::{
     customers::{get_record, write_customer},
     entities, meta,
-    records::{
-        ConflictEntry, CustomerRecord, ParkedRecord, SegmentFields, SegmentRecord, TimelineBlock,
-    },
+    pulled_page::{merge_page, PageStores},
+    records::{ConflictEntry, ParkedRecord, SegmentFields, SegmentRecord, TimelineBlock},
     schema::{
         BY_INTERACTION, CONFLICTS, CUSTOMERS, META, OUTBOX, PARKED, RECORDS, SEGMENTS, TIMELINE,
     },
     stamp::Stamp,
-    timeline::{blocks_of, place},
     Now, Store, StoreError,
 };
 
@@ -36,14 +36,17 @@ pub struct ApplyReport {
     pub applied: usize,
 }
 
-fn to_map<T: serde::Serialize>(record: &T) -> Map<String, Value> {
+pub(super) fn to_map<T: serde::Serialize>(record: &T) -> Map<String, Value> {
     match serde_json::to_value(record) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     }
 }
 
-fn from_state<T: serde::de::DeserializeOwned>(id: Uuid, fields: &Map<String, Value>) -> Option<T> {
+pub(super) fn from_state<T: serde::de::DeserializeOwned>(
+    id: Uuid,
+    fields: &Map<String, Value>,
+) -> Option<T> {
     let mut fields = fields.clone();
     fields.insert("id".into(), Value::String(id.to_string()));
     serde_json::from_value(Value::Object(fields)).ok()
@@ -65,7 +68,7 @@ fn by_record(changes: &[Change]) -> Vec<((Entity, Uuid), Vec<&Change>)> {
 }
 
 /// Merges the changes of one record into its state; returns how many won.
-fn merge_into(state: &mut RecordState, changes: &[&Change]) -> usize {
+pub(super) fn merge_into(state: &mut RecordState, changes: &[&Change]) -> usize {
     changes
         .iter()
         .filter(|c| {
@@ -89,7 +92,7 @@ async fn block_of(
     Ok(index.get(id.to_string()).serde()?.await?)
 }
 
-fn parked_key(entity: Entity, id: Uuid) -> String {
+pub(super) fn parked_key(entity: Entity, id: Uuid) -> String {
     entities::record_key(entity, id)
 }
 
@@ -101,10 +104,13 @@ impl Store {
         cursor: &str,
         now_ms: u64,
     ) -> Result<ApplyReport, StoreError> {
+        // Relaxed: a page lost to a crash before the disk flush is pulled again, since
+        // its cursor is written in the same transaction.
         let tx = self
             .db
             .transaction([CUSTOMERS, TIMELINE, PARKED, SEGMENTS, RECORDS, META])
             .with_mode(TransactionMode::Readwrite)
+            .with_options(TransactionOptions::new().with_durability(TransactionDurability::Relaxed))
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
         let timeline = tx.object_store(TIMELINE)?;
@@ -112,48 +118,12 @@ impl Store {
         let segments = tx.object_store(SEGMENTS)?;
         let records = tx.object_store(RECORDS)?;
         let mut report = ApplyReport::default();
-        let mut interactions: Vec<(Uuid, Vec<&Change>)> = Vec::new();
+        let mut customer_groups = Vec::new();
+        let mut interaction_groups = Vec::new();
         for ((entity, id), group) in by_record(changes) {
             match entity {
-                Entity::Customer => {
-                    let existing = get_record(&customers, id).await?;
-                    let mut state = match &existing {
-                        Some(r) => RecordState {
-                            fields: to_map(&r.customer),
-                            versions: r.versions.clone(),
-                        },
-                        None => RecordState::default(),
-                    };
-                    state.fields.remove("id");
-                    report.applied += merge_into(&mut state, &group);
-                    match from_state::<Customer>(id, &state.fields) {
-                        Some(customer) => {
-                            let mut record = match existing {
-                                Some(r) => {
-                                    let mut record = CustomerRecord::new(customer, r.agg, now_ms);
-                                    record.stats = r.stats;
-                                    record
-                                }
-                                None => {
-                                    let blocks = blocks_of(&timeline, id).await?;
-                                    let mut record = CustomerRecord::new(
-                                        customer,
-                                        Aggregates::default(),
-                                        now_ms,
-                                    );
-                                    record.set_interactions(blocks.iter().flat_map(|b| &b.items));
-                                    record
-                                }
-                            };
-                            record.versions = state.versions;
-                            customers.put(&record).serde()?.await?;
-                        }
-                        None => {
-                            park(&parked, entity, id, state).await?;
-                        }
-                    }
-                }
-                Entity::Interaction => interactions.push((id, group)),
+                Entity::Customer => customer_groups.push((id, group)),
+                Entity::Interaction => interaction_groups.push((id, group)),
                 Entity::Segment => {
                     let existing: Option<SegmentRecord> =
                         segments.get(id.to_string()).serde()?.await?;
@@ -211,11 +181,25 @@ impl Store {
                 }
             }
         }
-        report.applied +=
-            merge_interactions(&customers, &timeline, &parked, interactions, now_ms).await?;
+        let any = !(interaction_groups.is_empty() && customer_groups.is_empty());
+        if any && !self.first_pull.active() && nothing_stored(&tx).await? {
+            self.first_pull.start();
+        }
+        let stores = PageStores {
+            customers: &customers,
+            timeline: &timeline,
+            parked: &parked,
+            first_pull: &self.first_pull,
+        };
+        report.applied += merge_page(stores, customer_groups, interaction_groups, now_ms).await?;
         meta::put(&tx.object_store(META)?, meta::CURSOR, &cursor.to_string()).await?;
         tx.commit().await?;
         Ok(report)
+    }
+
+    /// Ends a first pull's tracking of stored interactions (the sync finished or failed).
+    pub fn end_first_pull(&self) {
+        self.first_pull.stop();
     }
 
     /// Logs a local value that lost to a newer write of the same field made elsewhere
@@ -392,146 +376,18 @@ impl Store {
     }
 }
 
-/// The pulled interactions of one page, merged with few IndexedDB round trips: each
-/// customer's blocks are read once, every interaction of the page is placed in memory,
-/// and each touched block and customer (aggregates) is written once at the end. Only
-/// finding an interaction that may already be stored costs one index lookup each.
-async fn merge_interactions(
-    customers: &ObjectStore<'_>,
-    timeline: &ObjectStore<'_>,
-    parked: &ObjectStore<'_>,
-    interactions: Vec<(Uuid, Vec<&Change>)>,
-    now_ms: u64,
-) -> Result<usize, StoreError> {
-    if interactions.is_empty() {
-        return Ok(0);
-    }
-    let mut applied = 0;
-    let any_parked = parked.count().primitive()?.await? > 0;
-    // Customer → its blocks (loaded once); interaction → owning customer (for loaded ones).
-    let mut blocks: HashMap<Uuid, Vec<TimelineBlock>> = HashMap::new();
-    let mut owner_of: HashMap<Uuid, Uuid> = HashMap::new();
-    let mut dirty: BTreeSet<(Uuid, u32)> = BTreeSet::new();
-    let mut touched: BTreeSet<Uuid> = BTreeSet::new();
-
-    async fn load<'a>(
-        timeline: &ObjectStore<'_>,
-        blocks: &'a mut HashMap<Uuid, Vec<TimelineBlock>>,
-        owner_of: &mut HashMap<Uuid, Uuid>,
-        customer: Uuid,
-    ) -> Result<&'a mut Vec<TimelineBlock>, StoreError> {
-        if let std::collections::hash_map::Entry::Vacant(slot) = blocks.entry(customer) {
-            let loaded = blocks_of(timeline, customer).await?;
-            for item in loaded.iter().flat_map(|b| &b.items) {
-                owner_of.insert(item.id, customer);
-            }
-            slot.insert(loaded);
-        }
-        Ok(blocks.get_mut(&customer).expect("just loaded"))
-    }
-
-    for (id, group) in interactions {
-        let owner = match owner_of.get(&id) {
-            Some(owner) => Some(*owner),
-            None => match block_of(timeline, id).await? {
-                Some(block) => {
-                    let owner: Uuid = block
-                        .customer_id
-                        .parse()
-                        .map_err(|_| StoreError::NotFound)?;
-                    load(timeline, &mut blocks, &mut owner_of, owner).await?;
-                    Some(owner)
-                }
-                None => None,
-            },
-        };
-        let key = parked_key(Entity::Interaction, id);
-        let mut state = match owner {
-            Some(owner) => {
-                let list = &blocks[&owner];
-                let block = list.iter().find(|b| b.items.iter().any(|i| i.id == id));
-                let item = block.and_then(|b| b.items.iter().find(|i| i.id == id));
-                let mut fields = item.map(to_map).unwrap_or_default();
-                fields.remove("id");
-                RecordState {
-                    fields,
-                    versions: block
-                        .and_then(|b| b.versions.get(&id.to_string()).cloned())
-                        .unwrap_or_default(),
-                }
-            }
-            None if any_parked => parked
-                .get(key.clone())
-                .serde()?
-                .await?
-                .map(|p: ParkedRecord| p.state)
-                .unwrap_or_default(),
-            None => RecordState::default(),
-        };
-        applied += merge_into(&mut state, &group);
-        let Some(interaction) = from_state::<Interaction>(id, &state.fields) else {
-            park(parked, Entity::Interaction, id, state).await?;
-            continue;
-        };
-        let new_owner = interaction.customer_id;
-        match owner {
-            Some(old_owner) if old_owner == new_owner => {
-                let list = blocks.get_mut(&old_owner).expect("loaded");
-                if let Some(block) = list.iter_mut().find(|b| b.items.iter().any(|i| i.id == id)) {
-                    if let Some(pos) = block.items.iter().position(|i| i.id == id) {
-                        block.items[pos] = interaction;
-                    }
-                    block.versions.insert(id.to_string(), state.versions);
-                    block.refresh_campaigns();
-                    dirty.insert((old_owner, block.block));
-                }
-            }
-            found => {
-                if let Some(old_owner) = found {
-                    // Re-pointed (a merge of duplicates): take it out of the old owner.
-                    let list = blocks.get_mut(&old_owner).expect("loaded");
-                    if let Some(block) =
-                        list.iter_mut().find(|b| b.items.iter().any(|i| i.id == id))
-                    {
-                        block.items.retain(|i| i.id != id);
-                        block.ids.retain(|i| *i != id.to_string());
-                        block.versions.remove(&id.to_string());
-                        block.refresh_campaigns();
-                        dirty.insert((old_owner, block.block));
-                    }
-                    touched.insert(old_owner);
-                } else if any_parked {
-                    parked.delete(key).primitive()?.await?;
-                }
-                let list = load(timeline, &mut blocks, &mut owner_of, new_owner).await?;
-                let block = place(list, new_owner, interaction, state.versions).block;
-                dirty.insert((new_owner, block));
-                owner_of.insert(id, new_owner);
-            }
-        }
-        touched.insert(new_owner);
-    }
-
-    for (customer, number) in &dirty {
-        if let Some(block) = blocks
-            .get(customer)
-            .and_then(|list| list.iter().find(|b| b.block == *number))
-        {
-            timeline.put(block).serde()?;
-        }
-    }
-    for customer in touched {
-        if let Some(mut record) = get_record(customers, customer).await? {
-            let list = blocks.get(&customer).map(Vec::as_slice).unwrap_or_default();
-            record.set_interactions(list.iter().flat_map(|b| &b.items));
-            record.updated_ms = now_ms as f64;
-            customers.put(&record).serde()?;
-        }
-    }
-    Ok(applied)
+/// Whether the device holds no customers, no interactions and no cursor: the start of
+/// a first pull (see `first_pull`).
+async fn nothing_stored(tx: &Transaction<'_>) -> Result<bool, StoreError> {
+    let no_cursor = meta::get::<String>(&tx.object_store(META)?, meta::CURSOR)
+        .await?
+        .is_none();
+    Ok(no_cursor
+        && tx.object_store(TIMELINE)?.count().primitive()?.await? == 0
+        && tx.object_store(CUSTOMERS)?.count().primitive()?.await? == 0)
 }
 
-async fn park(
+pub(super) async fn park(
     parked: &ObjectStore<'_>,
     entity: Entity,
     id: Uuid,

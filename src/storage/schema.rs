@@ -39,6 +39,8 @@ pub const DB_NAME: &str = "field-crm";
 #[derive(Clone)]
 pub struct Store {
     pub(crate) db: std::rc::Rc<Database>,
+    /// Interactions stored by a first pull still running (skips their lookups).
+    pub(crate) first_pull: super::first_pull::FirstPull,
 }
 
 /// The versionchange transaction of the upgrade being run, for adding indexes to stores
@@ -184,6 +186,7 @@ impl Store {
             })
             .await?;
         let store = Store {
+            first_pull: Default::default(),
             db: std::rc::Rc::new(db),
         };
         if version >= VERSION {

@@ -611,3 +611,70 @@ async fn a_page_of_interactions_is_placed_per_customer_and_re_pointed() {
     assert_eq!(rec_b.agg.purchases, 11);
     assert_eq!(store.customer(a).await.unwrap().unwrap().agg.purchases, 139);
 }
+
+/// A first pull (empty device, no cursor) skips reads that could only find nothing, but
+/// not the ones that can: an interaction logged on a pulled customer while the pull runs
+/// stays when a later page adds to that customer's timeline, and a customer whose fields
+/// span two pages keeps the first page's fields.
+#[wasm_bindgen_test]
+async fn a_first_pull_keeps_what_was_written_while_it_ran() {
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let other = 0x999;
+    let far = now().ms + 3_600_000;
+    let cid = uuid::Uuid::now_v7();
+    let visit = |id: uuid::Uuid, day: u32| {
+        [
+            ("customer_id", serde_json::json!(cid)),
+            ("kind", serde_json::json!("visit")),
+            (
+                "at",
+                serde_json::json!(format!("2026-11-{day:02}T10:00:00")),
+            ),
+        ]
+        .into_iter()
+        .map(move |(field, value)| change(Entity::Interaction, id, field, value, far, other))
+    };
+    let page1 = vec![change(
+        Entity::Customer,
+        cid,
+        "name",
+        serde_json::json!("Sun Li"),
+        far,
+        other,
+    )];
+    store.apply_remote(&page1, "c1", now().ms).await.unwrap();
+
+    let draft = crm_core::InteractionDraft {
+        kind: crm_core::InteractionKind::Visit,
+        date: (now().local.date() - chrono::Days::new(1)).to_string(),
+        summary: "Logged during the first sync".into(),
+        ..Default::default()
+    };
+    store
+        .log_interaction(cid, &draft, now(), &stamp)
+        .await
+        .unwrap();
+
+    let mut page2 = vec![change(
+        Entity::Customer,
+        cid,
+        "city",
+        serde_json::json!("杭州"),
+        far,
+        other,
+    )];
+    page2.extend(visit(uuid::Uuid::now_v7(), 5));
+    store.apply_remote(&page2, "c2", now().ms).await.unwrap();
+
+    let timeline = store.timeline(cid).await.unwrap();
+    assert_eq!(timeline.len(), 2, "{timeline:?}");
+    assert!(timeline
+        .iter()
+        .any(|i| i.summary == "Logged during the first sync"));
+    let record = store.customer(cid).await.unwrap().unwrap();
+    assert_eq!(
+        (record.customer.name.as_str(), record.customer.city.as_str()),
+        ("Sun Li", "杭州")
+    );
+    assert_eq!(record.stats.visits, 2);
+}

@@ -24,7 +24,7 @@ use super::{
 /// enough that appending rewrites little.
 pub const BLOCK_SIZE: usize = 100;
 
-fn customer_range(customer_id: Uuid) -> KeyRange<(String, u32)> {
+pub(crate) fn customer_range(customer_id: Uuid) -> KeyRange<(String, u32)> {
     let id = customer_id.to_string();
     KeyRange::Bound((id.clone(), 0), false, (id, u32::MAX), false)
 }
@@ -112,6 +112,9 @@ impl Store {
             .collect();
         let block = place(&mut blocks, customer_id, interaction.clone(), versions);
         timeline.put(block).serde()?.await?;
+        // A first pull still running must read these blocks before adding to them.
+        self.first_pull
+            .stored(super::first_pull::Stored::Blocks, [customer_id]);
 
         record.set_interactions(blocks.iter().flat_map(|b| &b.items));
         record.updated_ms = now.ms as f64;

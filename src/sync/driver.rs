@@ -3,6 +3,7 @@
 //! Runs for the app's lifetime; does nothing while signed out.
 
 use crm_core::sync::{Event, Phase};
+use futures::future::join;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
@@ -56,16 +57,26 @@ pub async fn run(store_ctx: StoreCtx, sync: SyncCtx) {
     }
 }
 
+/// Sends every due request. While one request is on the wire the events of the
+/// previous answer are carried out (a pull's next page downloads while the last one is
+/// written to IndexedDB); events stay in order because only one request is in flight.
 async fn step(session: &Session, store_ctx: StoreCtx, sync: SyncCtx) {
     let now = engine::now_ms();
     engine::with(|e| e.handle_timeout(now));
     while let Some(request) = engine::with(|e| e.poll_request(engine::now_ms())).flatten() {
         sync.phase
             .set(engine::with(|e| e.status().phase).unwrap_or(Phase::Idle));
-        let reply = http::send(session, &request).await;
+        let (reply, stored) = join(
+            http::send(session, &request),
+            handle_events(store_ctx, sync),
+        )
+        .await;
+        if !stored {
+            // The engine was rebuilt from the store: this answer belongs to the old one.
+            break;
+        }
         let now = engine::now_ms();
         engine::with(|e| e.handle_response(now, request.id(), reply));
-        handle_events(store_ctx, sync).await;
     }
     handle_events(store_ctx, sync).await;
     let phase = engine::with(|e| e.status().phase).unwrap_or(Phase::Idle);
@@ -74,8 +85,13 @@ async fn step(session: &Session, store_ctx: StoreCtx, sync: SyncCtx) {
     }
 }
 
-async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) {
-    let Ok(store) = current_store() else { return };
+/// Carries out the engine's events on the store; false when storage refused one and
+/// the engine was rebuilt from what is stored.
+async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) -> bool {
+    let Ok(store) = current_store() else {
+        return true;
+    };
+    let mut stored = true;
     let mut changed = false;
     while let Some(event) = engine::with(|e| e.poll_event()).flatten() {
         let result = match event {
@@ -103,6 +119,7 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) {
                 sync.last_sync.set(Some(at));
                 sync.pulled.set(None);
                 sync.error.set(None);
+                store.end_first_pull();
                 store.set_meta(meta::LAST_SYNC, &at).await
             }
             Event::Failed { message, .. } => {
@@ -131,6 +148,7 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) {
             // outbox included) so nothing is skipped, and say so.
             sync.error.set(Some(e.to_string()));
             let _ = engine::load(&store).await;
+            stored = false;
             break;
         }
     }
@@ -141,4 +159,5 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) {
     if changed {
         store_ctx.changed();
     }
+    stored
 }

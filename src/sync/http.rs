@@ -68,7 +68,7 @@ pub async fn send(session: &Session, request: &Request) -> Reply {
     if status == 200 {
         let parsed = match request {
             Request::Push { .. } => response.json::<PushResponse>().await.map(Reply::Pushed),
-            Request::Pull { .. } => response.json::<PullResponse>().await.map(Reply::Pulled),
+            Request::Pull { .. } => return pulled(response).await,
         };
         parsed.unwrap_or(Reply::Unreachable)
     } else {
@@ -76,5 +76,16 @@ pub async fn send(session: &Session, request: &Request) -> Reply {
             status,
             body: response.json::<ErrorResponse>().await.ok(),
         }
+    }
+}
+
+/// A pull page parsed from its bytes: skips decoding megabytes into a JS string and
+/// copying it back into wasm memory (`Response::json` does both).
+async fn pulled(response: gloo_net::http::Response) -> Reply {
+    match response.binary().await {
+        Ok(bytes) => serde_json::from_slice::<PullResponse>(&bytes)
+            .map(Reply::Pulled)
+            .unwrap_or(Reply::Unreachable),
+        Err(_) => Reply::Unreachable,
     }
 }

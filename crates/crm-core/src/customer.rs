@@ -189,6 +189,7 @@ impl Customer {
                 .membership_expires
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
+            owner: self.owner.clone(),
         }
     }
 }
@@ -220,6 +221,10 @@ pub struct CustomerDraft {
     /// `YYYY-MM-DD` or empty: card / membership expiry.
     #[serde(default)]
     pub membership_expires: String,
+    /// The rep who owns the customer (user name or e-mail), which decides who sees it
+    /// (seed 002); empty leaves the owner as it is.
+    #[serde(default)]
+    pub owner: String,
 }
 
 /// Splits a tag field on commas/semicolons (ASCII and full-width), trims, drops empties
@@ -314,6 +319,9 @@ impl CustomerDraft {
         customer.notes = self.notes.trim().to_string();
         customer.membership_expires = membership_expires;
         customer.contracted = self.contracted;
+        if !self.owner.trim().is_empty() {
+            customer.owner = self.owner.trim().to_string();
+        }
         // A contact's role and company only make sense for a person.
         let person = self.kind == CustomerKind::Person;
         customer.company_id = self.company_id.filter(|_| person);
@@ -438,5 +446,21 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "membership_expires");
         assert_eq!(errors[0].problem, Problem::InvalidDate);
+    }
+
+    #[test]
+    fn a_draft_sets_the_owner_and_an_empty_owner_keeps_it() {
+        let owned = CustomerDraft {
+            name: "Li Wei".into(),
+            owner: " li ".into(),
+            ..Default::default()
+        };
+        let c = owned.apply(&base(), today()).unwrap();
+        assert_eq!(c.owner, "li");
+        let edit = CustomerDraft {
+            owner: String::new(),
+            ..c.to_draft()
+        };
+        assert_eq!(edit.apply(&c, today()).unwrap().owner, "li");
     }
 }

@@ -76,9 +76,9 @@ fn main() -> ExitCode {
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// The organisation of a user, found the way a signed-in request finds it: through a
-/// (throw-away) bearer token.
-fn org_of(db: &Db, email: &str) -> Result<i64, Error> {
+/// The organisation and name of a user, found the way a signed-in request finds them:
+/// through a (throw-away) bearer token.
+fn org_of(db: &Db, email: &str) -> Result<(i64, String), Error> {
     let creds = db
         .credentials(email)?
         .ok_or_else(|| format!("no user {email}; add it first with `crm-server user add`"))?;
@@ -87,7 +87,7 @@ fn org_of(db: &Db, email: &str) -> Result<i64, Error> {
     let user = db
         .user_by_token(&hash)?
         .ok_or("token just stored is missing")?;
-    Ok(user.org_id)
+    Ok((user.org_id, creds.user.name))
 }
 
 /// The changes that create `record` of `entity` (its non-empty fields), stamped now.
@@ -114,7 +114,8 @@ fn creation(
 
 fn run(args: Args) -> Result<(), Error> {
     let db = Db::open(&args.db)?;
-    let org = org_of(&db, &args.email)?;
+    // The user owns every seeded customer, so a rep sees the whole set (seed 002).
+    let (org, owner) = org_of(&db, &args.email)?;
     let today = DateTime::from_timestamp_millis(now_ms() as i64)
         .ok_or("clock out of range")?
         .date_naive();
@@ -132,7 +133,9 @@ fn run(args: Args) -> Result<(), Error> {
             let result = demo
                 .range(first..first + CUSTOMERS_PER_TX)
                 .try_for_each(|dc| {
-                    let c = &dc.customer;
+                    let mut c = dc.customer.clone();
+                    c.owner = owner.clone();
+                    let c = &c;
                     creation(
                         &mut clock,
                         Entity::Customer,

@@ -11,7 +11,10 @@ use crm_core::{
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
 
-use super::{Db, DbError};
+use super::{
+    visibility::{self, Visible},
+    Db, DbError,
+};
 
 /// What a push did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +72,9 @@ impl Db {
             let (mut applied, mut ignored) = (0, 0);
             {
                 let mut owner = tx.prepare_cached("SELECT org_id FROM records WHERE entity = ?1 AND id = ?2")?;
-                let mut own = tx.prepare_cached("INSERT INTO records (entity, id, org_id) VALUES (?1, ?2, ?3)")?;
+                let mut own = tx.prepare_cached(
+                    "INSERT INTO records (entity, id, org_id, scope) VALUES (?1, ?2, ?3, CASE WHEN ?1 = 'customer' THEN ?2 END)",
+                )?;
                 let mut current = tx.prepare_cached("SELECT hlc, value FROM fields WHERE entity = ?1 AND id = ?2 AND field = ?3")?;
                 let mut upsert = tx.prepare_cached(
                     "INSERT INTO fields (entity, id, field, org_id, value, hlc, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -105,6 +110,7 @@ impl Db {
                     if wins {
                         next += 1;
                         upsert.execute(params![entity, id, c.field, org_id, vc.value_json, hlc, next as i64])?;
+                        visibility::after_win(&tx, &entity, &id, &c.field, &c.value, &mut next)?;
                         applied += 1;
                     } else {
                         ignored += 1;
@@ -118,27 +124,57 @@ impl Db {
     }
 
     /// Up to `limit` current winners of one organisation whose winner changed after
-    /// `since`, in sequence order.
-    pub fn pull(&self, org_id: i64, since: u64, limit: u32) -> Result<PullPage, DbError> {
+    /// `since`, in sequence order, of the records `visible` lets the caller see. The
+    /// last page's cursor is the organisation's latest sequence number, so rows hidden
+    /// from the caller are not scanned again (a record that becomes visible later gets
+    /// new sequence numbers).
+    pub fn pull(
+        &self,
+        org_id: i64,
+        since: u64,
+        limit: u32,
+        visible: &Visible,
+    ) -> Result<PullPage, DbError> {
         self.read(|conn| {
-            let mut q = conn.prepare_cached(
-                "SELECT entity, id, field, value, hlc, seq FROM fields WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-            )?;
-            let mut last = since;
-            let mut rows = q
-                .query_map(params![org_id, since as i64, limit as i64 + 1], |r| {
-                    Ok((
-                        PulledRow { entity: r.get(0)?, id: r.get(1)?, field: r.get(2)?, value: r.get(3)?, hlc: r.get(4)? },
-                        r.get::<_, i64>(5)? as u64,
-                    ))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let tx = conn.unchecked_transaction()?;
+            let latest: i64 = tx
+                .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM fields WHERE org_id = ?1")?
+                .query_row([org_id], |r| r.get(0))?;
+            let row = |r: &rusqlite::Row| {
+                Ok((
+                    PulledRow { entity: r.get(0)?, id: r.get(1)?, field: r.get(2)?, value: r.get(3)?, hlc: r.get(4)? },
+                    r.get::<_, i64>(5)? as u64,
+                ))
+            };
+            let mut rows = match visible {
+                Visible::All => tx
+                    .prepare_cached(
+                        "SELECT entity, id, field, value, hlc, seq FROM fields WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                    )?
+                    .query_map(params![org_id, since as i64, limit as i64 + 1], row)?
+                    .collect::<Result<Vec<_>, _>>()?,
+                Visible::Owners(owners) => tx
+                    .prepare_cached(
+                        "SELECT f.entity, f.id, f.field, f.value, f.hlc, f.seq FROM fields f
+                         JOIN records r ON r.entity = f.entity AND r.id = f.id
+                         LEFT JOIN records c ON c.entity = 'customer' AND c.id = r.scope
+                         WHERE f.org_id = ?1 AND f.seq > ?2
+                           AND (c.owner IS NULL OR c.owner = '' OR c.owner IN (SELECT value FROM json_each(?4)))
+                         ORDER BY f.seq LIMIT ?3",
+                    )?
+                    .query_map(
+                        params![org_id, since as i64, limit as i64 + 1, serde_json::to_string(owners).unwrap_or_default()],
+                        row,
+                    )?
+                    .collect::<Result<Vec<_>, _>>()?,
+            };
             let more = rows.len() > limit as usize;
             rows.truncate(limit as usize);
-            if let Some((_, s)) = rows.last() {
-                last = *s;
-            }
-            Ok(PullPage { rows: rows.into_iter().map(|(row, _)| row).collect(), cursor: last, more })
+            let cursor = match rows.last() {
+                Some((_, s)) if more => *s,
+                _ => (latest as u64).max(since),
+            };
+            Ok(PullPage { rows: rows.into_iter().map(|(row, _)| row).collect(), cursor, more })
         })
     }
 }

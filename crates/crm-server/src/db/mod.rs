@@ -7,6 +7,7 @@
 mod changes;
 mod schema;
 mod users;
+mod visibility;
 
 use std::{
     path::{Path, PathBuf},
@@ -17,6 +18,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use changes::{PullPage, PushOutcome};
 pub use users::{AuthedUser, Credentials};
+pub use visibility::Visible;
 
 /// Most idle reader connections kept open.
 const READERS_KEPT: usize = 8;

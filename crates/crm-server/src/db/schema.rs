@@ -3,12 +3,13 @@
 //! Every synced row carries its organisation: `records` says which organisation owns
 //! each record (a record id is never shared across organisations), `fields` holds the
 //! current LWW winner of each field with the sequence number assigned when the winner
-//! last changed (the pull cursor).
+//! last changed (the pull cursor). `records.scope` / `records.owner` serve visibility.
 
 use rusqlite::Connection;
 
 /// Migrations in order; `user_version` = how many have run.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE orgs (
     id   INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE
@@ -44,7 +45,24 @@ CREATE TABLE fields (
     PRIMARY KEY (entity, id, field)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX fields_by_org_seq ON fields (org_id, seq);
-"#];
+"#,
+    r#"
+-- Visibility (seed 002, see db::visibility): the customer a record follows and a
+-- customer's owner, filled from the stored fields.
+ALTER TABLE records ADD COLUMN scope TEXT;
+ALTER TABLE records ADD COLUMN owner TEXT;
+UPDATE records SET scope = id WHERE entity = 'customer';
+UPDATE records SET scope = (
+    SELECT json_extract(f.value, '$') FROM fields f
+    WHERE f.entity = records.entity AND f.id = records.id AND f.field = 'customer_id'
+) WHERE entity <> 'customer';
+UPDATE records SET owner = (
+    SELECT lower(trim(json_extract(f.value, '$'))) FROM fields f
+    WHERE f.entity = 'customer' AND f.id = records.id AND f.field = 'owner'
+) WHERE entity = 'customer';
+CREATE INDEX records_by_scope ON records (scope);
+"#,
+];
 
 /// Brings the schema up to date.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

@@ -132,7 +132,8 @@ struct PullBody {
     server_hlc: Hlc,
 }
 
-/// Current winners changed after `since`, for the caller's organisation only.
+/// Current winners changed after `since`, for the caller's organisation only and of
+/// the records the caller's role lets them see (`db::visibility`).
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", security(("bearer" = [])),
     params(
         ("since" = Option<String>, Query, description = "Cursor of the previous pull; absent = from the start"),
@@ -158,8 +159,12 @@ pub async fn pull(
         .limit
         .unwrap_or(MAX_PULL_LIMIT)
         .clamp(1, MAX_PULL_LIMIT);
-    let org = user.org_id;
-    let page = state.db(move |db| db.pull(org, since, limit)).await?;
+    let page = state
+        .db(move |db| {
+            let visible = db.visible(&user)?;
+            db.pull(user.org_id, since, limit, &visible)
+        })
+        .await?;
     let changes = page
         .rows
         .into_iter()
