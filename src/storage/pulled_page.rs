@@ -47,17 +47,7 @@ impl Loaded {
         first_pull: &FirstPull,
         ids: impl IntoIterator<Item = Uuid>,
     ) -> Result<(), StoreError> {
-        let mut wanted = BTreeSet::new();
-        for id in ids {
-            if self.records.contains_key(&id) {
-                continue;
-            }
-            if first_pull.may_hold(Stored::Record, id) {
-                wanted.insert(id);
-            } else {
-                self.records.insert(id, None);
-            }
-        }
+        let wanted = to_read(&mut self.records, first_pull, Stored::Record, ids);
         let mut requests = Vec::with_capacity(wanted.len());
         for id in &wanted {
             requests.push(customers.get(id.to_string()).serde()?);
@@ -76,17 +66,7 @@ impl Loaded {
         first_pull: &FirstPull,
         ids: impl IntoIterator<Item = Uuid>,
     ) -> Result<(), StoreError> {
-        let mut wanted = BTreeSet::new();
-        for id in ids {
-            if self.blocks.contains_key(&id) {
-                continue;
-            }
-            if first_pull.may_hold(Stored::Blocks, id) {
-                wanted.insert(id);
-            } else {
-                self.blocks.insert(id, Vec::new());
-            }
-        }
+        let wanted = to_read(&mut self.blocks, first_pull, Stored::Blocks, ids);
         let mut requests = Vec::with_capacity(wanted.len());
         for id in &wanted {
             requests.push(
@@ -102,6 +82,28 @@ impl Loaded {
         }
         Ok(())
     }
+}
+
+/// The ids of `ids` that must be read into `loaded`: not read yet and possibly stored.
+/// Those a first pull knows are not stored get the empty value without a read.
+fn to_read<V: Default>(
+    loaded: &mut HashMap<Uuid, V>,
+    first_pull: &FirstPull,
+    what: Stored,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> BTreeSet<Uuid> {
+    let mut wanted = BTreeSet::new();
+    for id in ids {
+        if loaded.contains_key(&id) {
+            continue;
+        }
+        if first_pull.may_hold(what, id) {
+            wanted.insert(id);
+        } else {
+            loaded.insert(id, V::default());
+        }
+    }
+    wanted
 }
 
 /// An interaction of the page after merging, before it is placed.
@@ -279,7 +281,7 @@ pub(super) async fn merge_page(
             park(parked, Entity::Customer, id, state).await?;
             continue;
         };
-        let record = match existing {
+        let mut record = match existing {
             Some(mut record) => {
                 record.customer = customer;
                 record.refresh_derived();
@@ -296,7 +298,6 @@ pub(super) async fn merge_page(
                 record
             }
         };
-        let mut record = record;
         record.versions = state.versions;
         record.updated_ms = now_ms as f64;
         loaded.records.insert(id, Some(record));

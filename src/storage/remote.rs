@@ -197,7 +197,7 @@ impl Store {
         Ok(report)
     }
 
-    /// Ends a first pull's tracking of stored interactions (the sync finished or failed).
+    /// Ends a first pull's tracking of what it stored (the first sync finished).
     pub fn end_first_pull(&self) {
         self.first_pull.stop();
     }
