@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use chrono::NaiveDate;
 use crm_app::storage::{
     bulk::{BulkError, ImportChain, ImportWrite, StampedCreate},
-    stamp::Stamped,
+    stamp::{Stamped, Versions},
     Now, Store,
 };
 use crm_core::{
@@ -51,9 +51,15 @@ impl Stamper {
         )))
     }
 
-    fn stamp(&self, entity: Entity, id: Uuid, fields: Vec<(String, Value)>) -> Stamped {
+    fn stamp(
+        &self,
+        entity: Entity,
+        id: Uuid,
+        fields: Vec<(String, Value)>,
+        versions: &Versions,
+    ) -> Stamped {
         let mut e = self.0.borrow_mut();
-        let pending = e.handle_local_edit(now().ms, entity, id, fields);
+        let pending = e.handle_local_edit(now().ms, entity, id, fields, versions);
         Stamped {
             pending,
             clock: e.clock().clone(),
@@ -99,7 +105,7 @@ async fn write_like_the_worker(
     let mut stamps = Vec::new();
     let mut clock = None;
     for (c, f) in rows.iter().zip(&fields) {
-        let stamped = engine.stamp(Entity::Customer, c.id, f.clone());
+        let stamped = engine.stamp(Entity::Customer, c.id, f.clone(), &Versions::new());
         let first = &stamped.pending[0];
         stamps.push((first.change.hlc, first.seq));
         clock = Some(stamped.clock);
@@ -157,7 +163,7 @@ async fn bulk_import_stamps_every_customer_into_batched_outbox_records() {
     // The page's own path (used for rows that fill existing customers) stores the same.
     let other = fresh().await;
     let engine2 = Stamper::new(11, Vec::new());
-    let stamp2 = |e, id, f| engine2.stamp(e, id, f);
+    let stamp2 = |e, id, f, v: &Versions| engine2.stamp(e, id, f, v);
     let report = other
         .import_chunk(&creates(&rows), now(), &stamp2)
         .await
@@ -217,7 +223,7 @@ async fn bulk_import_stamps_every_customer_into_batched_outbox_records() {
 async fn update_empty_fields_fills_only_what_is_empty() {
     let store = fresh().await;
     let engine = Stamper::new(12, Vec::new());
-    let stamp = |e, id, f| engine.stamp(e, id, f);
+    let stamp = |e, id, f, v: &Versions| engine.stamp(e, id, f, v);
     let existing = customer("王芳", "wang.fang@example.com", "");
     store
         .import_chunk(&creates(std::slice::from_ref(&existing)), now(), &stamp)
@@ -268,7 +274,7 @@ async fn a_failed_chunk_writes_nothing_and_earlier_chunks_stay() {
 
     // Another engine (rebuilt from storage) queues an ordinary edit at the next seqs.
     let other = Stamper::new(14, store.outbox_pending().await.unwrap());
-    let other_stamp = |e, id, f| other.stamp(e, id, f);
+    let other_stamp = |e, id, f, v: &Versions| other.stamp(e, id, f, v);
     store
         .save_customer(
             None,
@@ -333,7 +339,7 @@ async fn a_failed_chunk_writes_nothing_and_earlier_chunks_stay() {
 async fn merge_moves_interactions_tombstones_and_repoints_contacts() {
     let store = fresh().await;
     let engine = Stamper::new(15, Vec::new());
-    let stamp = |e, id, f| engine.stamp(e, id, f);
+    let stamp = |e, id, f, v: &Versions| engine.stamp(e, id, f, v);
     let a = customer("Li Wei", "li.wei@example.com", "");
     let mut b = customer("李伟", "LI.WEI@example.com", "13800138000");
     b.created_ms += 1;
@@ -411,6 +417,14 @@ async fn merge_moves_interactions_tombstones_and_repoints_contacts() {
             .count(),
         moved
     );
+    // Each change carries the version it replaced, through the batched outbox records.
+    let re_pointed = queued
+        .iter()
+        .find(|e| e.id == contact.id.to_string() && e.field == "company_id")
+        .unwrap();
+    let was = store.customer(contact.id).await.unwrap().unwrap();
+    assert!(re_pointed.base.is_some());
+    assert!(re_pointed.base < Some(was.versions["company_id"]));
 
     // Merging again is refused: the other one is gone.
     let again = store
@@ -423,7 +437,7 @@ async fn merge_moves_interactions_tombstones_and_repoints_contacts() {
 async fn backup_restores_into_an_empty_database_only() {
     let store = fresh().await;
     let engine = Stamper::new(16, Vec::new());
-    let stamp = |e, id, f| engine.stamp(e, id, f);
+    let stamp = |e, id, f, v: &Versions| engine.stamp(e, id, f, v);
     let rows = vec![
         customer("李伟", "li.wei@example.com", ""),
         customer("Anna Smith", "anna@example.com", ""),
@@ -465,7 +479,7 @@ async fn backup_restores_into_an_empty_database_only() {
     // Into an empty one: everything back, queued for sync.
     let empty = fresh().await;
     let other = Stamper::new(17, Vec::new());
-    let other_stamp = |e, id, f| other.stamp(e, id, f);
+    let other_stamp = |e, id, f, v: &Versions| other.stamp(e, id, f, v);
     let report = empty
         .restore_backup(&backup, now(), &other_stamp)
         .await

@@ -6,7 +6,7 @@ use crm_app::storage::{Now, Store, StoreError};
 use crm_core::{demo::Size, CustomerDraft, InteractionDraft, InteractionKind, Problem};
 use std::cell::RefCell;
 
-use crm_app::storage::stamp::Stamped;
+use crm_app::storage::stamp::{Stamped, Versions};
 use crm_core::{
     change::Entity,
     sync::{SyncConfig, SyncEngine},
@@ -52,9 +52,10 @@ impl Stamper {
         entity: Entity,
         id: uuid::Uuid,
         fields: Vec<(String, serde_json::Value)>,
+        versions: &Versions,
     ) -> Stamped {
         let mut e = self.0.borrow_mut();
-        let pending = e.handle_local_edit(now().ms, entity, id, fields);
+        let pending = e.handle_local_edit(now().ms, entity, id, fields, versions);
         Stamped {
             pending,
             clock: e.clock().clone(),
@@ -66,8 +67,13 @@ thread_local! {
     static STAMPER: Stamper = Stamper::new(7);
 }
 
-fn stamp(entity: Entity, id: uuid::Uuid, fields: Vec<(String, serde_json::Value)>) -> Stamped {
-    STAMPER.with(|s| s.stamp(entity, id, fields))
+fn stamp(
+    entity: Entity,
+    id: uuid::Uuid,
+    fields: Vec<(String, serde_json::Value)>,
+    versions: &Versions,
+) -> Stamped {
+    STAMPER.with(|s| s.stamp(entity, id, fields, versions))
 }
 
 async fn fresh() -> (Store, String) {

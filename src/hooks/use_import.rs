@@ -878,7 +878,8 @@ impl Writes {
         let mut rows = Vec::with_capacity(creates.len());
         let mut clock = None;
         for (index, item) in creates {
-            let stamped = engine::stamp(Entity::Customer, item.id, item.fields);
+            let stamped =
+                engine::stamp(Entity::Customer, item.id, item.fields, &Default::default());
             if let Some(first) = stamped.pending.first() {
                 rows.push(protocol::RowStamp {
                     index,

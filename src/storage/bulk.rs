@@ -34,7 +34,7 @@ use super::{
     meta, outbox,
     records::{CustomerRecord, TimelineBlock},
     schema::{BY_COMPANY, BY_SEARCH, BY_SORT, CUSTOMERS, META, OUTBOX, TIMELINE},
-    stamp::Stamp,
+    stamp::{Stamp, Versions},
     timeline::{blocks_of, into_blocks, place},
     Now, Store, StoreError,
 };
@@ -170,18 +170,20 @@ struct Stamps {
 }
 
 impl Stamps {
-    /// Stamps `fields` of one record and returns each field's HLC.
+    /// Stamps `fields` of one record (holding `versions` before the edit) and returns
+    /// each field's HLC.
     fn stamp(
         &mut self,
         stamp: Stamp<'_>,
         entity: Entity,
         id: Uuid,
         fields: Vec<(String, Value)>,
+        versions: &Versions,
     ) -> Vec<(String, crm_core::Hlc)> {
         if fields.is_empty() {
             return Vec::new();
         }
-        let stamped = stamp(entity, id, fields);
+        let stamped = stamp(entity, id, fields, versions);
         let versions = stamped
             .pending
             .iter()
@@ -224,7 +226,8 @@ fn stage_customer(
         }
     }
     let id = record.customer.id;
-    for (field, hlc) in stamps.stamp(stamp, Entity::Customer, id, changes) {
+    let versions = record.versions.clone();
+    for (field, hlc) in stamps.stamp(stamp, Entity::Customer, id, changes, &versions) {
         record.versions.insert(field, hlc);
     }
     (record, changed)
@@ -362,6 +365,7 @@ impl Store {
                         field: field.clone(),
                         value: value.clone(),
                         hlc: row.hlc,
+                        base: None,
                     },
                 });
             }
@@ -525,8 +529,13 @@ impl Store {
             let request = customers.put(&record).serde()?;
             for mut block in into_blocks(customer.id, items) {
                 for item in &block.items {
-                    let versions =
-                        stamps.stamp(stamp, Entity::Interaction, item.id, field_diff(None, item));
+                    let versions = stamps.stamp(
+                        stamp,
+                        Entity::Interaction,
+                        item.id,
+                        field_diff(None, item),
+                        &Versions::new(),
+                    );
                     block
                         .versions
                         .insert(item.id.to_string(), versions.into_iter().collect());
@@ -614,11 +623,13 @@ impl Store {
         for (mut item, mut versions) in moved_items {
             if let Some(value) = repoints.get(&item.id) {
                 item.customer_id = survivor_id;
+                let before: Versions = versions.clone().into_iter().collect();
                 for (field, hlc) in stamps.stamp(
                     stamp,
                     Entity::Interaction,
                     item.id,
                     vec![("customer_id".to_string(), value.clone())],
+                    &before,
                 ) {
                     versions.insert(field, hlc);
                 }

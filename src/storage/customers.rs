@@ -51,7 +51,12 @@ pub(crate) async fn write_customer(
         record.versions = old.versions.clone();
     }
     if !changes.is_empty() {
-        let stamped = stamp(Entity::Customer, record.customer.id, changes);
+        let stamped = stamp(
+            Entity::Customer,
+            record.customer.id,
+            changes,
+            &record.versions,
+        );
         for p in &stamped.pending {
             record.versions.insert(p.change.field.clone(), p.change.hlc);
         }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crm_core::{
     change::{field_diff, map_diff, Change, Entity},
-    merge::{apply_field, RecordState},
+    merge::RecordState,
     Interaction,
 };
 use indexed_db_futures::{
@@ -18,8 +18,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{
+    conflict_log::Losses,
     outbox,
     records::{EntityRecord, TimelineBlock},
+    remote::merge_into,
     schema::{BY_CAMPAIGN, BY_ENTITY, META, OUTBOX, RECORDS, TIMELINE},
     stamp::Stamp,
     Store, StoreError,
@@ -66,13 +68,14 @@ pub(crate) async fn get_entity(
 }
 
 /// Merges pulled changes of one record into the generic store; returns how many won.
-pub(crate) async fn merge_remote(
+pub(super) async fn merge_remote(
     store: &ObjectStore<'_>,
     entity: Entity,
     id: Uuid,
     changes: &[&Change],
     seed: Option<RecordState>,
     now_ms: u64,
+    losses: &mut Losses,
 ) -> Result<usize, StoreError> {
     let existing = get_entity(store, entity, id).await?;
     let mut state = match existing {
@@ -82,19 +85,7 @@ pub(crate) async fn merge_remote(
         },
         None => seed.unwrap_or_default(),
     };
-    let applied = changes
-        .iter()
-        .filter(|c| {
-            apply_field(
-                &mut state.fields,
-                &mut state.versions,
-                &c.field,
-                &c.value,
-                c.hlc,
-            )
-            .applied()
-        })
-        .count();
+    let applied = merge_into(&mut state, changes, losses);
     let record = EntityRecord {
         key: record_key(entity, id),
         entity,
@@ -166,9 +157,9 @@ impl Store {
             return Ok(0);
         }
         let n = changes.len();
-        let stamped = stamp(entity, id, changes);
         let mut versions: BTreeMap<String, crm_core::Hlc> =
             old.as_ref().map(|o| o.versions.clone()).unwrap_or_default();
+        let stamped = stamp(entity, id, changes, &versions);
         let mut fields = old.map(|o| o.fields).unwrap_or_default();
         for p in &stamped.pending {
             versions.insert(p.change.field.clone(), p.change.hlc);

@@ -9,6 +9,7 @@
 
 pub mod bulk;
 pub mod care;
+mod conflict_log;
 pub mod customers;
 pub mod demo;
 pub mod entities;

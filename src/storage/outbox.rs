@@ -47,7 +47,8 @@ pub struct OutboxBatch {
     /// How many changes `batch` holds.
     pub n: u32,
     /// JSON of the changes grouped by edit, ascending by seq: `[[first_seq, entity, id,
-    /// hlc, [[field, value], …]], …]`, one group per run of consecutive sequence numbers
+    /// hlc, [[field, value], …], bases], …]` (`bases`: each field's `base`, or `null`
+    /// when none has one; older batches lack it), one group per run of consecutive sequence numbers
     /// of one record with one HLC (one stamped edit), so the id and HLC are written once
     /// per edit, not once per field. A string because IndexedDB clones one string far
     /// faster than thousands of small objects.
@@ -56,31 +57,57 @@ pub struct OutboxBatch {
 
 /// One stamped edit inside a batch (see [`OutboxBatch::batch`]).
 #[derive(Serialize)]
-struct GroupRef<'a>(u64, Entity, &'a str, Hlc, Vec<(&'a str, &'a Value)>);
+struct GroupRef<'a>(
+    u64,
+    Entity,
+    &'a str,
+    Hlc,
+    Vec<(&'a str, &'a Value)>,
+    Option<Vec<Option<Hlc>>>,
+);
+
+impl<'a> GroupRef<'a> {
+    /// Appends one field of the edit; `bases` appears with the first field that has one.
+    fn add(&mut self, e: &'a OutboxEntry) {
+        let GroupRef(_, _, _, _, fields, bases) = self;
+        if e.base.is_some() && bases.is_none() {
+            *bases = Some(vec![None; fields.len()]);
+        }
+        if let Some(bases) = bases {
+            bases.push(e.base);
+        }
+        fields.push((&e.field, &e.value));
+    }
+}
 
 #[derive(Deserialize)]
-struct Group(u64, Entity, String, Hlc, Vec<(String, Value)>);
+struct Group(
+    u64,
+    Entity,
+    String,
+    Hlc,
+    Vec<(String, Value)>,
+    #[serde(default)] Option<Vec<Option<Hlc>>>,
+);
 
 impl OutboxBatch {
     fn encode(entries: &[(u64, OutboxEntry)]) -> Result<Self, StoreError> {
         let mut groups: Vec<GroupRef<'_>> = Vec::new();
         for (seq, e) in entries {
             match groups.last_mut() {
-                Some(GroupRef(first, entity, id, hlc, fields))
-                    if *entity == e.entity
-                        && *id == e.id
-                        && *hlc == e.hlc
-                        && *first + fields.len() as u64 == *seq =>
+                Some(group @ GroupRef(..))
+                    if group.1 == e.entity
+                        && group.2 == e.id
+                        && group.3 == e.hlc
+                        && group.0 + group.4.len() as u64 == *seq =>
                 {
-                    fields.push((&e.field, &e.value))
+                    group.add(e)
                 }
-                _ => groups.push(GroupRef(
-                    *seq,
-                    e.entity,
-                    &e.id,
-                    e.hlc,
-                    vec![(&e.field, &e.value)],
-                )),
+                _ => {
+                    let mut group = GroupRef(*seq, e.entity, &e.id, e.hlc, Vec::new(), None);
+                    group.add(e);
+                    groups.push(group);
+                }
             }
         }
         Ok(OutboxBatch {
@@ -93,7 +120,7 @@ impl OutboxBatch {
         let groups: Vec<Group> =
             serde_json::from_str(&self.batch).map_err(|e| StoreError::Other(e.to_string()))?;
         let mut out = Vec::with_capacity(self.n as usize);
-        for Group(first, entity, id, hlc, fields) in groups {
+        for Group(first, entity, id, hlc, fields, bases) in groups {
             for (i, (field, value)) in fields.into_iter().enumerate() {
                 let entry = OutboxEntry {
                     entity,
@@ -101,6 +128,7 @@ impl OutboxBatch {
                     field,
                     value,
                     hlc,
+                    base: bases.as_ref().and_then(|b| b.get(i).copied().flatten()),
                 };
                 out.push((first + i as u64, entry));
             }

@@ -13,6 +13,7 @@ use indexed_db_futures::{object_store::ObjectStore, prelude::*};
 use uuid::Uuid;
 
 use super::{
+    conflict_log::Losses,
     first_pull::{FirstPull, Stored},
     records::{CustomerRecord, ParkedRecord, TimelineBlock},
     remote::{from_state, merge_into, park, parked_key, to_map},
@@ -114,12 +115,14 @@ struct Merged {
     interaction: Option<Interaction>,
 }
 
-/// Merges the page's customer and interaction changes; returns how many changes won.
+/// Merges the page's customer and interaction changes, noting our writes that lost in
+/// `losses`; returns how many changes won.
 pub(super) async fn merge_page(
     stores: PageStores<'_, '_>,
     customer_groups: Vec<Group<'_>>,
     interaction_groups: Vec<Group<'_>>,
     now_ms: u64,
+    losses: &mut Losses,
 ) -> Result<usize, StoreError> {
     if customer_groups.is_empty() && interaction_groups.is_empty() {
         return Ok(0);
@@ -216,7 +219,7 @@ pub(super) async fn merge_page(
                 .and_then(Option::take)
                 .unwrap_or_default(),
         };
-        let applied = merge_into(&mut state, &group);
+        let applied = merge_into(&mut state, &group, losses);
         let interaction = from_state::<Interaction>(id, &state.fields);
         merged.push((
             applied,
@@ -276,7 +279,7 @@ pub(super) async fn merge_page(
             None => RecordState::default(),
         };
         state.fields.remove("id");
-        applied += merge_into(&mut state, &group);
+        applied += merge_into(&mut state, &group, losses);
         let Some(customer) = from_state::<Customer>(id, &state.fields) else {
             park(parked, Entity::Customer, id, state).await?;
             continue;

@@ -187,6 +187,9 @@ pub struct OutboxEntry {
     pub value: Value,
     /// Stamped at write time; re-stamped after a `clock_skew` refusal.
     pub hlc: Hlc,
+    /// The field's version before the edit (`Change::base`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Hlc>,
 }
 
 impl From<&Change> for OutboxEntry {
@@ -197,6 +200,7 @@ impl From<&Change> for OutboxEntry {
             field: c.field.clone(),
             value: c.value.clone(),
             hlc: c.hlc,
+            base: c.base,
         }
     }
 }
@@ -210,6 +214,7 @@ impl OutboxEntry {
             field: self.field,
             value: self.value,
             hlc: self.hlc,
+            base: self.base,
         })
     }
 }

@@ -1,13 +1,13 @@
 //! Merging pulled changes into IndexedDB by field-level LWW (crm-core's `merge`), in one
-//! transaction with the new cursor, and the conflict log of local values that lost.
+//! transaction with the new cursor and the conflict-log entries of our values that lost
+//! (`conflict_log`).
 
 use std::collections::BTreeMap;
 
 use crm_core::{
     change::{Change, Entity},
-    merge::{apply_field, restamp_field, RecordState},
+    merge::{restamp_field, RecordState},
     sync::Restamp,
-    Customer,
 };
 use indexed_db_futures::{
     object_store::ObjectStore,
@@ -18,15 +18,13 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::{
-    customers::{get_record, write_customer},
+    conflict_log::Losses,
+    customers::get_record,
     entities, meta,
     pulled_page::{merge_page, PageStores},
-    records::{ConflictEntry, ParkedRecord, SegmentFields, SegmentRecord, TimelineBlock},
-    schema::{
-        BY_INTERACTION, CONFLICTS, CUSTOMERS, META, OUTBOX, PARKED, RECORDS, SEGMENTS, TIMELINE,
-    },
-    stamp::Stamp,
-    Now, Store, StoreError,
+    records::{ParkedRecord, SegmentFields, SegmentRecord, TimelineBlock},
+    schema::{BY_INTERACTION, CONFLICTS, CUSTOMERS, META, PARKED, RECORDS, SEGMENTS, TIMELINE},
+    Store, StoreError,
 };
 
 /// What applying a pulled page did.
@@ -67,19 +65,19 @@ fn by_record(changes: &[Change]) -> Vec<((Entity, Uuid), Vec<&Change>)> {
     order
 }
 
-/// Merges the changes of one record into its state; returns how many won.
-pub(super) fn merge_into(state: &mut RecordState, changes: &[&Change]) -> usize {
+/// Merges the changes of one record into its state, noting our writes that lost in
+/// `losses`; returns how many won.
+pub(super) fn merge_into(
+    state: &mut RecordState,
+    changes: &[&Change],
+    losses: &mut Losses,
+) -> usize {
     changes
         .iter()
         .filter(|c| {
-            apply_field(
-                &mut state.fields,
-                &mut state.versions,
-                &c.field,
-                &c.value,
-                c.hlc,
-            )
-            .applied()
+            let outcome = state.apply(c);
+            losses.check(&outcome, c);
+            outcome.applied()
         })
         .count()
 }
@@ -108,7 +106,9 @@ impl Store {
         // its cursor is written in the same transaction.
         let tx = self
             .db
-            .transaction([CUSTOMERS, TIMELINE, PARKED, SEGMENTS, RECORDS, META])
+            .transaction([
+                CUSTOMERS, TIMELINE, PARKED, SEGMENTS, RECORDS, META, CONFLICTS,
+            ])
             .with_mode(TransactionMode::Readwrite)
             .with_options(TransactionOptions::new().with_durability(TransactionDurability::Relaxed))
             .build()?;
@@ -117,6 +117,8 @@ impl Store {
         let parked = tx.object_store(PARKED)?;
         let segments = tx.object_store(SEGMENTS)?;
         let records = tx.object_store(RECORDS)?;
+        let meta_store = tx.object_store(META)?;
+        let mut losses = Losses::of_this_device(&meta_store).await?;
         let mut report = ApplyReport::default();
         let mut customer_groups = Vec::new();
         let mut interaction_groups = Vec::new();
@@ -138,7 +140,7 @@ impl Store {
                         None => RecordState::default(),
                     };
                     state.fields.remove("id");
-                    report.applied += merge_into(&mut state, &group);
+                    report.applied += merge_into(&mut state, &group, &mut losses);
                     match from_state::<SegmentFields>(id, &state.fields) {
                         Some(fields) => {
                             let record = SegmentRecord {
@@ -165,6 +167,7 @@ impl Store {
                         &group,
                         waiting.map(|p| p.state),
                         now_ms,
+                        &mut losses,
                     )
                     .await?;
                 }
@@ -176,7 +179,7 @@ impl Store {
                         .await?
                         .map(|p: ParkedRecord| p.state)
                         .unwrap_or_default();
-                    report.applied += merge_into(&mut state, &group);
+                    report.applied += merge_into(&mut state, &group, &mut losses);
                     park(&parked, entity, id, state).await?;
                 }
             }
@@ -191,8 +194,18 @@ impl Store {
             parked: &parked,
             first_pull: &self.first_pull,
         };
-        report.applied += merge_page(stores, customer_groups, interaction_groups, now_ms).await?;
-        meta::put(&tx.object_store(META)?, meta::CURSOR, &cursor.to_string()).await?;
+        report.applied += merge_page(
+            stores,
+            customer_groups,
+            interaction_groups,
+            now_ms,
+            &mut losses,
+        )
+        .await?;
+        losses
+            .log(&tx.object_store(CONFLICTS)?, &customers, &records, now_ms)
+            .await?;
+        meta::put(&meta_store, meta::CURSOR, &cursor.to_string()).await?;
         tx.commit().await?;
         Ok(report)
     }
@@ -200,179 +213,6 @@ impl Store {
     /// Ends a first pull's tracking of what it stored (the first sync finished).
     pub fn end_first_pull(&self) {
         self.first_pull.stop();
-    }
-
-    /// Logs a local value that lost to a newer write of the same field made elsewhere
-    /// while it was still pending or unconfirmed (the sync engine tells which).
-    pub async fn log_conflict(
-        &self,
-        local: &Change,
-        winner: &Change,
-        now_ms: u64,
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction([CUSTOMERS, RECORDS, CONFLICTS])
-            .with_mode(TransactionMode::Readwrite)
-            .build()?;
-        let label = match local.entity {
-            Entity::Customer => get_record(&tx.object_store(CUSTOMERS)?, local.id)
-                .await?
-                .map(|r| r.customer.name)
-                .unwrap_or_default(),
-            entity if entities::is_generic(entity) => {
-                entities::get_entity(&tx.object_store(RECORDS)?, entity, local.id)
-                    .await?
-                    .and_then(|r| {
-                        ["title", "subject", "name"]
-                            .iter()
-                            .find_map(|f| r.fields.get(*f)?.as_str().map(str::to_string))
-                    })
-                    .unwrap_or_default()
-            }
-            _ => String::new(),
-        };
-        let entry = ConflictEntry {
-            entity: local.entity,
-            id: local.id.to_string(),
-            label,
-            field: local.field.clone(),
-            lost_value: local.value.clone(),
-            lost_hlc: local.hlc,
-            winner_value: winner.value.clone(),
-            winner_hlc: winner.hlc,
-            at_ms: now_ms as f64,
-        };
-        tx.object_store(CONFLICTS)?.add(&entry).serde()?.await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The conflict log, newest first, with each entry's key.
-    pub async fn conflicts(&self) -> Result<Vec<(u64, ConflictEntry)>, StoreError> {
-        let tx = self.db.transaction(CONFLICTS).build()?;
-        let store = tx.object_store(CONFLICTS)?;
-        let keys: Vec<f64> = store
-            .get_all_keys::<f64>()
-            .primitive()?
-            .await?
-            .collect::<Result<_, _>>()?;
-        let values: Vec<ConflictEntry> =
-            store.get_all().serde()?.await?.collect::<Result<_, _>>()?;
-        let mut rows: Vec<(u64, ConflictEntry)> =
-            keys.into_iter().map(|k| k as u64).zip(values).collect();
-        rows.reverse();
-        Ok(rows)
-    }
-
-    /// Restores a lost customer value as a new local edit (which then wins everywhere)
-    /// and removes the entry from the log, in one transaction.
-    pub async fn restore_conflict(
-        &self,
-        key: u64,
-        now: Now,
-        stamp: Stamp<'_>,
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction([CUSTOMERS, OUTBOX, META, CONFLICTS])
-            .with_mode(TransactionMode::Readwrite)
-            .build()?;
-        let conflicts = tx.object_store(CONFLICTS)?;
-        let entry: ConflictEntry = conflicts
-            .get(key as f64)
-            .serde()?
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if entities::is_generic(entry.entity) {
-            drop(tx);
-            return self.restore_entity_conflict(key, entry, now, stamp).await;
-        }
-        if entry.entity != Entity::Customer {
-            return Err(StoreError::Other(
-                "only customer values can be restored here".into(),
-            ));
-        }
-        let id: Uuid = entry.id.parse().map_err(|_| StoreError::NotFound)?;
-        let customers = tx.object_store(CUSTOMERS)?;
-        let old = get_record(&customers, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let mut fields = to_map(&old.customer);
-        fields.insert(entry.field.clone(), entry.lost_value.clone());
-        fields.remove("id");
-        let customer: Customer = from_state(id, &fields)
-            .ok_or_else(|| StoreError::Other("the lost value no longer fits this field".into()))?;
-        let agg = old.agg.clone();
-        write_customer(
-            &customers,
-            &tx.object_store(OUTBOX)?,
-            &tx.object_store(META)?,
-            Some(&old),
-            customer,
-            agg,
-            now,
-            stamp,
-        )
-        .await?;
-        conflicts.delete(key as f64).primitive()?.await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Restores a lost value of a workflow record (deal, ticket, …) as a new local edit.
-    async fn restore_entity_conflict(
-        &self,
-        key: u64,
-        entry: ConflictEntry,
-        now: Now,
-        stamp: Stamp<'_>,
-    ) -> Result<(), StoreError> {
-        let id: Uuid = entry.id.parse().map_err(|_| StoreError::NotFound)?;
-        let tx = self
-            .db
-            .transaction([RECORDS, OUTBOX, META, CONFLICTS])
-            .with_mode(TransactionMode::Readwrite)
-            .build()?;
-        let records = tx.object_store(RECORDS)?;
-        let mut record = entities::get_entity(&records, entry.entity, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let stamped = stamp(
-            entry.entity,
-            id,
-            vec![(entry.field.clone(), entry.lost_value.clone())],
-        );
-        for p in &stamped.pending {
-            record.versions.insert(p.change.field.clone(), p.change.hlc);
-            record
-                .fields
-                .insert(p.change.field.clone(), p.change.value.clone());
-        }
-        record.updated_ms = now.ms as f64;
-        records.put(&record).serde()?.await?;
-        super::outbox::write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?, &stamped).await?;
-        tx.object_store(CONFLICTS)?
-            .delete(key as f64)
-            .primitive()?
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Removes one entry from the conflict log (the user accepts the winner).
-    pub async fn dismiss_conflict(&self, key: u64) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(CONFLICTS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()?;
-        tx.object_store(CONFLICTS)?
-            .delete(key as f64)
-            .primitive()?
-            .await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
 

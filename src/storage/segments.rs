@@ -66,7 +66,7 @@ impl Store {
             versions: old.map(|o| o.versions).unwrap_or_default(),
         };
         if !changes.is_empty() {
-            let stamped = stamp(Entity::Segment, id, changes);
+            let stamped = stamp(Entity::Segment, id, changes, &record.versions);
             for p in &stamped.pending {
                 record.versions.insert(p.change.field.clone(), p.change.hlc);
             }

@@ -2,7 +2,9 @@
 //! clock and outbox order: every local edit asks it for one HLC and a sequence number per
 //! changed field, then writes them with the record in one transaction.
 
-use crm_core::{change::Entity, sync::Pending, Clock};
+use std::collections::BTreeMap;
+
+use crm_core::{change::Entity, sync::Pending, Clock, Hlc};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -12,6 +14,10 @@ pub struct Stamped {
     pub clock: Clock,
 }
 
-/// Stamps the changed fields of one record (a closure over the app's engine; tests pass
-/// one over their own engine).
-pub type Stamp<'a> = &'a dyn Fn(Entity, Uuid, Vec<(String, Value)>) -> Stamped;
+/// The field versions a record held before an edit: each stamped change carries its
+/// field's as `base` (how other devices tell a concurrent edit from a later one).
+pub type Versions = BTreeMap<String, Hlc>;
+
+/// Stamps the changed fields of one record given its versions before the edit (a
+/// closure over the app's engine; tests pass one over their own engine).
+pub type Stamp<'a> = &'a dyn Fn(Entity, Uuid, Vec<(String, Value)>, &Versions) -> Stamped;

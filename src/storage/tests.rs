@@ -21,10 +21,15 @@ thread_local! {
 
 const MY_NODE: u64 = 0xabc;
 
-fn stamp(entity: Entity, id: uuid::Uuid, fields: Vec<(String, serde_json::Value)>) -> Stamped {
+fn stamp(
+    entity: Entity,
+    id: uuid::Uuid,
+    fields: Vec<(String, serde_json::Value)>,
+    versions: &super::stamp::Versions,
+) -> Stamped {
     ENGINE.with(|e| {
         let mut e = e.borrow_mut();
-        let pending = e.handle_local_edit(now().ms, entity, id, fields);
+        let pending = e.handle_local_edit(now().ms, entity, id, fields, versions);
         Stamped {
             pending,
             clock: e.clock().clone(),
@@ -184,12 +189,15 @@ fn change(
             counter: 0,
             node,
         },
+        base: None,
     }
 }
 
 /// Pulled pages merge field by field: new records appear, newer values win, older ones
-/// are ignored, a local value that lost goes to the conflict log and can be restored,
-/// and an interaction whose customer arrives on a later page waits parked until then.
+/// are ignored, a local value that lost to a concurrent edit goes to the conflict log in
+/// the same transaction and can be restored, a later edit by someone who saw our value
+/// is no conflict, and an interaction whose customer arrives on a later page waits
+/// parked until then.
 #[wasm_bindgen_test]
 async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
     let store = Store::open(&name(), || {}).await.unwrap();
@@ -265,20 +273,6 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
     ];
     let report = store.apply_remote(&page2, "c2", now().ms).await.unwrap();
     assert_eq!(report.applied, 1);
-    // The engine reports our pending email as lost; the store logs it.
-    let mine = store
-        .outbox()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|e| e.field == "email")
-        .unwrap()
-        .into_change()
-        .unwrap();
-    store
-        .log_conflict(&mine, &page2[0], now().ms)
-        .await
-        .unwrap();
     let record = store.customer(cid).await.unwrap().unwrap();
     assert_eq!(record.customer.email, "theirs@example.com");
     assert_eq!(record.customer.phone, "13900001111");
@@ -308,6 +302,25 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
         queued.last().unwrap().value,
         serde_json::json!("mine@example.com")
     );
+    // The restore's base is the winner it replaces.
+    assert_eq!(queued.last().unwrap().base, Some(page2[0].hlc));
+
+    // Someone who saw our restored value edits it later: no conflict.
+    let mut later = change(
+        Entity::Customer,
+        cid,
+        "email",
+        serde_json::json!("later@example.com"),
+        far + 20,
+        other,
+    );
+    later.base = Some(queued.last().unwrap().hlc);
+    store.apply_remote(&[later], "c2b", now().ms).await.unwrap();
+    assert_eq!(
+        store.customer(cid).await.unwrap().unwrap().customer.email,
+        "later@example.com"
+    );
+    assert!(store.conflicts().await.unwrap().is_empty());
 
     // An interaction split over two pages: parked, then placed on the timeline.
     let iid = uuid::Uuid::now_v7();

@@ -104,6 +104,7 @@ impl Store {
             Entity::Interaction,
             interaction.id,
             field_diff(None, &interaction),
+            &Default::default(),
         );
         let versions = stamped
             .pending

@@ -138,10 +138,6 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) -> bool {
                 )));
                 Ok(())
             }
-            Event::ConflictLost { local, winner } => {
-                changed = true;
-                store.log_conflict(&local, &winner, engine::now_ms()).await
-            }
         };
         if let Err(e) = result {
             // Storage refused: rebuild the engine from what is stored (cursor and

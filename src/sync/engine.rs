@@ -10,7 +10,11 @@ use crm_core::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::storage::{meta, stamp::Stamped, Store, StoreError};
+use crate::storage::{
+    meta,
+    stamp::{Stamped, Versions},
+    Store, StoreError,
+};
 
 thread_local! {
     static ENGINE: RefCell<Option<SyncEngine>> = const { RefCell::new(None) };
@@ -62,10 +66,15 @@ pub fn now_ms() -> u64 {
 }
 
 /// Stamps a local edit through the engine (see `storage::stamp`).
-pub fn stamp(entity: Entity, id: Uuid, fields: Vec<(String, Value)>) -> Stamped {
+pub fn stamp(
+    entity: Entity,
+    id: Uuid,
+    fields: Vec<(String, Value)>,
+    versions: &Versions,
+) -> Stamped {
     let now = now_ms();
     with(|e| {
-        let pending = e.handle_local_edit(now, entity, id, fields);
+        let pending = e.handle_local_edit(now, entity, id, fields, versions);
         Stamped {
             pending,
             clock: e.clock().clone(),

@@ -1,7 +1,8 @@
 // Field-level LWW sync end to end: a real crm-server process (SQLite file, real HTTP) and
 // two browser contexts signed in as the same user (two devices, two IndexedDBs).
 // Different fields edited offline on each device both survive; the same field edited on
-// both ends with the later edit everywhere and the loser in the conflict log.
+// both ends with the later edit everywhere and the loser in the conflict log, whichever
+// device reaches the server first.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -111,5 +112,20 @@ describe('sync between two devices', () => {
     await syncNow(a);
     await syncNow(b);
     await expectDetails(b, '张伟', ['北京']);
+
+    // The other order: A's edit reaches the server first and a full sync confirms it;
+    // B's later edit, made without having seen A's, still wins and A still logs its loss.
+    await a.context().setOffline(true);
+    await b.context().setOffline(true);
+    await edit(a, '张伟', { City: '深圳' });
+    await edit(b, '张伟', { City: '杭州' });
+    await a.context().setOffline(false);
+    await syncNow(a);
+    await b.context().setOffline(false);
+    await syncNow(b);
+    await syncNow(a);
+    await expectDetails(a, '张伟', ['杭州']);
+    await navLink(a, 'Sync').click();
+    await expectText(a.getByRole('list', { name: 'Conflicts' }), /Your value: 深圳/, SYNC_TIMEOUT);
   });
 });

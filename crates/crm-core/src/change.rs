@@ -31,6 +31,12 @@ pub struct Change {
     pub field: String,
     pub value: Value,
     pub hlc: Hlc,
+    /// The version of this field the writer's replica held when the edit was made (absent
+    /// when it held none). An extra field SYNC.md allows: a replica whose own write is
+    /// replaced by a change with another base learns the writer never saw that write, so
+    /// the edits were concurrent and its value goes to the conflict log (`merge::lost_write`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Hlc>,
 }
 
 /// The tombstone field: `true` deletes, `false` restores.

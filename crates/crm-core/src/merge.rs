@@ -97,6 +97,32 @@ pub fn apply_field(
     }
 }
 
+/// The conflict rule (SYNC.md: "a change that loses locally is kept in a conflict log"),
+/// run by the replica that merges a pulled change. `outcome` is what merging `winner`
+/// did; `me` is this replica's node id. A write of ours lost when `winner` replaced it
+/// and `winner`'s author had not seen it (its `base` is another version), with a
+/// different value. Returns our lost write as a change. A replacement by someone who
+/// saw our value is an ordinary later edit, and a replaced value written elsewhere is
+/// that replica's to log, so both give `None`. Whether our write was still in the
+/// outbox does not matter, so a value confirmed long ago that loses to a concurrent
+/// edit is still logged.
+pub fn lost_write(outcome: &Outcome, winner: &Change, me: u64) -> Option<Change> {
+    let Outcome::Applied {
+        previous: Some((value, hlc)),
+    } = outcome
+    else {
+        return None;
+    };
+    (hlc.node == me && winner.base != Some(*hlc) && *value != winner.value).then(|| Change {
+        entity: winner.entity,
+        id: winner.id,
+        field: winner.field.clone(),
+        value: value.clone(),
+        hlc: *hlc,
+        base: None,
+    })
+}
+
 /// One record's replicated state: each field's value and the HLC that wrote it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecordState {
@@ -110,6 +136,13 @@ impl RecordState {
     /// Merges one change (its entity and id are the caller's business).
     pub fn apply(&mut self, change: &Change) -> Outcome {
         self.apply_register(&change.field, &change.value, change.hlc)
+    }
+
+    /// Merges one pulled change on the replica with node id `me`; returns our write it
+    /// replaced if that write is a conflict's loser ([`lost_write`]).
+    pub fn apply_pulled(&mut self, change: &Change, me: u64) -> Option<Change> {
+        let outcome = self.apply(change);
+        lost_write(&outcome, change, me)
     }
 
     /// Merges one register value.
@@ -239,6 +272,68 @@ mod tests {
         if expected.applied() {
             assert_eq!(r.get(field), Some((&value, hlc)));
         }
+    }
+
+    fn pulled(value: Value, hlc: Hlc, base: Option<Hlc>) -> Change {
+        Change {
+            entity: crate::change::Entity::Customer,
+            id: uuid::Uuid::nil(),
+            field: "city".into(),
+            value,
+            hlc,
+            base,
+        }
+    }
+
+    #[test]
+    fn a_concurrent_overwrite_of_our_write_is_a_conflict() {
+        let (me, other) = (7, 9);
+        let mine = h(10, 0, me);
+        let mut r = RecordState::default();
+        r.apply_register("city", &json!("北京"), mine);
+        // The writer never saw our value (base is what it held before: nothing).
+        let lost = r.apply_pulled(&pulled(json!("广州"), h(20, 0, other), None), me);
+        let lost = lost.expect("our value lost to a concurrent edit");
+        assert_eq!((lost.value, lost.hlc), (json!("北京"), mine));
+        assert_eq!(r.get("city"), Some((&json!("广州"), h(20, 0, other))));
+    }
+
+    #[test]
+    fn an_overwrite_by_someone_who_saw_our_write_is_not_a_conflict() {
+        let (me, other) = (7, 9);
+        let mine = h(10, 0, me);
+        let mut r = RecordState::default();
+        r.apply_register("city", &json!("北京"), mine);
+        let later = pulled(json!("广州"), h(20, 0, other), Some(mine));
+        assert_eq!(r.apply_pulled(&later, me), None);
+        assert_eq!(r.get("city"), Some((&json!("广州"), h(20, 0, other))));
+    }
+
+    #[test]
+    fn only_our_own_visible_losses_are_logged() {
+        let (me, other, third) = (7, 9, 11);
+        // The replaced value was written elsewhere: not ours to log.
+        let mut r = RecordState::default();
+        r.apply_register("city", &json!("北京"), h(10, 0, third));
+        assert_eq!(
+            r.apply_pulled(&pulled(json!("广州"), h(20, 0, other), None), me),
+            None
+        );
+        // Same value: nothing the user could see was lost.
+        let mut r = RecordState::default();
+        r.apply_register("city", &json!("广州"), h(10, 0, me));
+        assert_eq!(
+            r.apply_pulled(&pulled(json!("广州"), h(20, 0, other), None), me),
+            None
+        );
+        // Our newer value stays: nothing lost.
+        let mut r = RecordState::default();
+        r.apply_register("city", &json!("北京"), h(30, 0, me));
+        assert_eq!(
+            r.apply_pulled(&pulled(json!("广州"), h(20, 0, other), None), me),
+            None
+        );
+        assert_eq!(r.get("city"), Some((&json!("北京"), h(30, 0, me))));
     }
 
     #[test]

@@ -272,7 +272,8 @@ pub struct ValidChange {
 
 /// Validates one change as it arrived (any JSON) against SYNC.md's rules: known
 /// entity, UUID id, field name `[a-z_][a-z0-9_]{0,63}`, wire-form HLC, value at most
-/// [`MAX_VALUE_BYTES`] as JSON, and `_deleted` only `true`/`false`.
+/// [`MAX_VALUE_BYTES`] as JSON, `_deleted` only `true`/`false`, and an optional `base`
+/// (the version the edit replaced) older than `hlc`.
 pub fn validate_change(index: usize, raw: Value) -> Result<ValidChange, InvalidChange> {
     if let Some(field) = raw.get("field").and_then(Value::as_str) {
         if !is_valid_field_name(field) {
@@ -298,6 +299,12 @@ pub fn validate_typed(index: usize, change: Change) -> Result<ValidChange, Inval
     }
     if change.field == DELETED && !change.value.is_boolean() {
         return Err(invalid("_deleted must be true or false".into()));
+    }
+    if let Some(base) = change.base.filter(|&b| b >= change.hlc) {
+        return Err(invalid(format!(
+            "base {base} is not older than hlc {}",
+            change.hlc
+        )));
     }
     let value_json = serde_json::to_string(&change.value).map_err(|e| invalid(e.to_string()))?;
     if value_json.len() > MAX_VALUE_BYTES {
@@ -366,6 +373,11 @@ mod tests {
         check_invalid(json!({"id": "not-a-uuid"}), "UUID");
         check_invalid(json!({"field": "_deleted", "value": "yes"}), "_deleted");
         check_invalid(json!({"value": "x".repeat(MAX_VALUE_BYTES)}), "bytes");
+        check_invalid(
+            json!({"base": "001764500000123-00000-9f86d081884c7d65"}),
+            "not older",
+        );
+        check_invalid(json!({"base": "yesterday"}), "HLC");
         let err = validate_change(0, json!({"entity": "customer"})).unwrap_err();
         assert!(err.reason.contains("missing field"), "{}", err.reason);
     }

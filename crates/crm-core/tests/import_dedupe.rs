@@ -522,6 +522,7 @@ impl Replica {
                 field,
                 value,
                 hlc,
+                base: None,
             })
             .collect::<Vec<_>>();
         self.apply(&changes);
@@ -580,6 +581,7 @@ fn interaction_changes(i: &Interaction, hlc: Hlc) -> Vec<Change> {
             field,
             value,
             hlc,
+            base: None,
         })
         .collect()
 }
@@ -621,6 +623,7 @@ fn an_offline_merge_converges_with_concurrent_edits() {
         field: "phone".into(),
         value: json!("13700001111"),
         hlc: h(11, 2),
+        base: None,
     }];
     let late = interaction(11, a.id);
     edits.extend(interaction_changes(&late, h(12, 2)));

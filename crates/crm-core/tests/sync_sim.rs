@@ -37,6 +37,8 @@ const FIELDS: [&str; 3] = ["name", "email", "phone"];
 /// LWW per field with a sequence number per winner change, pull by sequence.
 struct ServerModel {
     rows: BTreeMap<Key, (Value, Hlc, u64)>,
+    /// Each winner's `base`, kept and served with it as the real server does.
+    bases: BTreeMap<Key, Option<Hlc>>,
     seq: u64,
     clock: Clock,
 }
@@ -45,6 +47,7 @@ impl ServerModel {
     fn new() -> Self {
         ServerModel {
             rows: BTreeMap::new(),
+            bases: BTreeMap::new(),
             seq: 0,
             clock: Clock::new(0x5e5e),
         }
@@ -85,6 +88,7 @@ impl ServerModel {
             let current = self.rows.get(&key).map(|(v, h, _)| (v, *h));
             if decide(current, (&c.value, c.hlc)) == Decision::Replace {
                 self.seq += 1;
+                self.bases.insert(key.clone(), c.base);
                 self.rows.insert(key, (c.value.clone(), c.hlc, self.seq));
                 applied += 1;
             } else {
@@ -113,12 +117,13 @@ impl ServerModel {
         let cursor = newer.last().map_or(since, |(_, r)| r.2).to_string();
         let changes = newer
             .into_iter()
-            .map(|((entity, id, field), (value, hlc, _))| Change {
-                entity: *entity,
-                id: *id,
-                field: field.clone(),
+            .map(|(key, (value, hlc, _))| Change {
+                entity: key.0,
+                id: key.1,
+                field: key.2.clone(),
                 value: value.clone(),
                 hlc: *hlc,
+                base: self.bases[key],
             })
             .collect();
         Reply::Pulled(PullResponse {
@@ -149,6 +154,8 @@ struct Client {
     epoch: u32,
     /// This client's clock minus true time.
     skew: i64,
+    /// The clock's node id: writes stamped with it are this client's own.
+    node: u64,
     store: Records,
 }
 
@@ -224,6 +231,7 @@ impl Sim {
                     config,
                     epoch: 0,
                     skew,
+                    node: 0x100 + i as u64,
                     store: Records::new(),
                 }
             })
@@ -252,11 +260,11 @@ impl Sim {
             match event {
                 Event::Apply { changes, .. } => {
                     for ch in changes {
-                        self.clients[c]
-                            .store
-                            .entry((ch.entity, ch.id))
-                            .or_default()
-                            .apply(&ch);
+                        let client = &mut self.clients[c];
+                        let record = client.store.entry((ch.entity, ch.id)).or_default();
+                        if let Some(lost) = record.apply_pulled(&ch, client.node) {
+                            self.check_conflict(c, &lost, &ch);
+                        }
                     }
                 }
                 Event::Restamped(restamps) => {
@@ -271,17 +279,6 @@ impl Sim {
                         self.oracle.writes[w].2.push(r.change.hlc);
                     }
                 }
-                Event::ConflictLost { local, winner } => {
-                    assert!(
-                        winner.hlc > local.hlc,
-                        "a conflict loser must have the smaller HLC"
-                    );
-                    assert_eq!(
-                        (local.entity, local.id, &local.field),
-                        (winner.entity, winner.id, &winner.field)
-                    );
-                    self.stats.conflicts += 1;
-                }
                 Event::Rejected { change, code, .. } => {
                     panic!("client {c}: {change:?} rejected with {code}")
                 }
@@ -289,6 +286,29 @@ impl Sim {
                 Event::OutboxRemoved(_) | Event::Progress { .. } | Event::Synced { .. } => {}
             }
         }
+    }
+
+    /// A logged loss must be a write this client made, beaten by a later-HLC write to
+    /// the same field whose author had not seen it.
+    fn check_conflict(&mut self, c: usize, local: &Change, winner: &Change) {
+        assert!(
+            winner.hlc > local.hlc,
+            "a conflict loser must have the smaller HLC"
+        );
+        assert_eq!(
+            local.hlc.node, self.clients[c].node,
+            "only own writes are logged"
+        );
+        assert_ne!(winner.base, Some(local.hlc), "the winner's author saw it");
+        let key = (local.entity, local.id, local.field.clone());
+        assert!(
+            self.oracle
+                .writes
+                .iter()
+                .any(|(k, v, s)| *k == key && *v == local.value && s.contains(&local.hlc)),
+            "client {c} logged a write nobody made: {local:?}"
+        );
+        self.stats.conflicts += 1;
     }
 
     fn edit(&mut self, c: usize) {
@@ -314,9 +334,14 @@ impl Sim {
             }
         };
         let local = self.clients[c].local(self.now);
+        let versions = self.clients[c]
+            .store
+            .get(&(entity, id))
+            .map(|r| r.versions.clone())
+            .unwrap_or_default();
         let added = self.clients[c]
             .engine
-            .handle_local_edit(local, entity, id, fields);
+            .handle_local_edit(local, entity, id, fields, &versions);
         for p in added {
             let ch = &p.change;
             let outcome = self.clients[c]

@@ -276,6 +276,7 @@ fn push_body(clock: &mut Clock, rng: &mut Rng, client: usize, round: u64) -> Vec
             field: field.to_string(),
             value: json!(value),
             hlc: clock.tick(now_ms()),
+            base: None,
         })
         .collect();
     serde_json::to_vec(&json!({ "changes": changes })).unwrap()

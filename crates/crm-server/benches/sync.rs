@@ -48,6 +48,7 @@ fn changes(first_record: u128, n: usize, node: u64) -> Vec<Change> {
                     counter: (i % 10) as u32,
                     node,
                 },
+                base: None,
             }
         })
         .collect()

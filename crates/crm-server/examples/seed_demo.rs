@@ -106,6 +106,7 @@ fn creation(
             field,
             value,
             hlc,
+            base: None,
         };
         out.push(validate_typed(out.len(), change).map_err(|e| e.reason)?);
     }

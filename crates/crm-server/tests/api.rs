@@ -177,10 +177,13 @@ async fn push_then_pull_round_trips_and_merges_per_field() {
     assert!(body["cursor"].is_string() && body["server_hlc"].is_string());
 
     // Concurrent edits of different fields both survive; the same field: later HLC wins.
+    // The new email's author had seen the first one: its `base` travels with it.
+    let mut new_email = change(1, "email", json!("new@x.test"), &hlc(now + 20, 0, 3));
+    new_email["base"] = json!(hlc(now, 0, 1));
     let edits = [
         change(1, "phone", json!("138"), &hlc(now + 10, 0, 2)),
         change(1, "email", json!("old@x.test"), &hlc(now - 10, 0, 3)),
-        change(1, "email", json!("new@x.test"), &hlc(now + 20, 0, 3)),
+        new_email,
         change(1, "_deleted", json!(true), &hlc(now + 30, 0, 2)),
         change(1, "_deleted", json!(false), &hlc(now + 40, 0, 3)),
     ];
@@ -213,7 +216,14 @@ async fn push_then_pull_round_trips_and_merges_per_field() {
         .find(|c| c["field"] == "email")
         .unwrap();
     assert_eq!(email["hlc"], hlc(now + 20, 0, 3));
+    assert_eq!(email["base"], hlc(now, 0, 1));
     assert_eq!(email["entity"], "customer");
+    let name = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "name");
+    assert!(name.unwrap().get("base").is_none(), "no base, none sent");
     s.stop().await;
 }
 
@@ -254,6 +264,8 @@ async fn one_malformed_change_rejects_the_whole_batch() {
         ),
         json!({"entity": "customer", "id": "not-a-uuid", "field": "name", "value": 1, "hlc": hlc(now, 0, 1)}),
         json!({"entity": "customer"}),
+        json!({"entity": "customer", "id": uuid::Uuid::from_u128(9).to_string(), "field": "name", "value": 1,
+               "hlc": hlc(now, 0, 1), "base": hlc(now, 0, 1)}),
     ];
     for bad in bad_cases {
         let (status, body) = s.push(&t, &[good(1), good(2), bad, good(3)]).await;

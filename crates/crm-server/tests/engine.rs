@@ -23,6 +23,7 @@ struct Device {
     store: BTreeMap<(Entity, Uuid), RecordState>,
     conflicts: Vec<(Change, Change)>,
     skew_ms: i64,
+    node: u64,
 }
 
 impl Device {
@@ -42,6 +43,7 @@ impl Device {
             store: BTreeMap::new(),
             conflicts: Vec::new(),
             skew_ms,
+            node,
         }
     }
 
@@ -51,11 +53,18 @@ impl Device {
 
     fn edit(&mut self, id: u128, field: &str, value: serde_json::Value) {
         let now = self.now();
+        let id = Uuid::from_u128(id);
+        let versions = self
+            .store
+            .get(&(Entity::Customer, id))
+            .map(|r| r.versions.clone())
+            .unwrap_or_default();
         for p in self.engine.handle_local_edit(
             now,
             Entity::Customer,
-            Uuid::from_u128(id),
+            id,
             vec![(field.into(), value)],
+            &versions,
         ) {
             assert!(self
                 .store
@@ -88,7 +97,10 @@ impl Device {
                 match event {
                     Event::Apply { changes, .. } => {
                         for c in changes {
-                            self.store.entry((c.entity, c.id)).or_default().apply(&c);
+                            let record = self.store.entry((c.entity, c.id)).or_default();
+                            if let Some(lost) = record.apply_pulled(&c, self.node) {
+                                self.conflicts.push((lost, c));
+                            }
                         }
                     }
                     Event::Restamped(rs) => {
@@ -99,7 +111,6 @@ impl Device {
                                 .restamp(&r.change.field, r.old, r.change.hlc);
                         }
                     }
-                    Event::ConflictLost { local, winner } => self.conflicts.push((local, winner)),
                     Event::Synced { .. } => synced = true,
                     Event::Failed { code, message, .. } => {
                         panic!("sync failed: {code:?} {message}")
@@ -187,6 +198,30 @@ async fn two_devices_converge_field_by_field_and_log_the_loser() {
     assert_eq!(a.conflicts.len(), 1);
     assert_eq!(a.conflicts[0].0.value, json!("Shanghai"));
     assert!(b.conflicts.is_empty());
+
+    // Again, but A's value reaches the server first and is confirmed by a full sync
+    // before B's later edit arrives: A still learns its value lost (B never saw it).
+    a.edit(1, "city", json!("Hangzhou"));
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    b.edit(1, "city", json!("Nanjing"));
+    a.sync(&s, &token).await;
+    b.sync(&s, &token).await;
+    a.sync(&s, &token).await;
+    assert_eq!(a.store, b.store);
+    assert_eq!(a.value(1, "city"), Some(json!("Nanjing")));
+    assert_eq!(a.conflicts.len(), 2, "{:?}", a.conflicts);
+    assert_eq!(a.conflicts[1].0.value, json!("Hangzhou"));
+    assert!(b.conflicts.is_empty());
+
+    // A later edit by someone who had seen A's value is no conflict.
+    a.edit(1, "city", json!("Suzhou"));
+    a.sync(&s, &token).await;
+    b.sync(&s, &token).await;
+    b.edit(1, "city", json!("Wuxi"));
+    b.sync(&s, &token).await;
+    a.sync(&s, &token).await;
+    assert_eq!(a.value(1, "city"), Some(json!("Wuxi")));
+    assert_eq!(a.conflicts.len(), 2, "{:?}", a.conflicts);
     s.stop().await;
 }
 

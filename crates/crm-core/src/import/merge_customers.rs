@@ -251,6 +251,7 @@ impl FieldChange {
             field: self.field,
             value: self.value,
             hlc,
+            base: None,
         }
     }
 }

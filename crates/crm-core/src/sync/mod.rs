@@ -16,7 +16,7 @@ mod backoff;
 mod outbox;
 mod types;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -196,25 +196,30 @@ impl SyncEngine {
 
     /// A local edit of one record: stamps the changed fields with one new HLC, adds
     /// them to the outbox and returns them; the driver writes them in the same storage
-    /// transaction as the record (merging each with `merge::apply_field`). Schedules
-    /// a sync after the debounce delay.
+    /// transaction as the record (merging each with `merge::apply_field`). `versions`
+    /// are the record's field versions before the edit: each change carries its field's
+    /// as `base`, so other replicas can tell a concurrent edit from a later one.
+    /// Schedules a sync after the debounce delay.
     pub fn handle_local_edit(
         &mut self,
         now: u64,
         entity: Entity,
         id: Uuid,
         fields: Vec<(String, Value)>,
+        versions: &BTreeMap<String, Hlc>,
     ) -> Vec<Pending> {
         let hlc = self.clock.tick(now);
         let added = fields
             .into_iter()
             .map(|(field, value)| {
+                let base = versions.get(&field).copied();
                 self.outbox.push(Change {
                     entity,
                     id,
                     field,
                     value,
                     hlc,
+                    base,
                 })
             })
             .collect();
@@ -362,7 +367,7 @@ impl SyncEngine {
 
     fn pushed(&mut self, now: u64, resp: PushResponse, batch: &[u64]) {
         self.clock.observe_server(resp.server_hlc, now);
-        let sent = self.outbox.remove(batch, true);
+        let sent = self.outbox.remove(batch);
         if let Some(max) = sent.iter().map(|c| c.hlc).max() {
             self.floor = self.floor.max(max);
         }
@@ -378,12 +383,9 @@ impl SyncEngine {
                 self.clock.receive(max, now);
             }
         }
-        let effects = self.outbox.pulled(&resp.changes);
-        if !effects.removed.is_empty() {
-            self.events.push_back(Event::OutboxRemoved(effects.removed));
-        }
-        for (local, winner) in effects.lost {
-            self.events.push_back(Event::ConflictLost { local, winner });
+        let removed = self.outbox.pulled(&resp.changes);
+        if !removed.is_empty() {
+            self.events.push_back(Event::OutboxRemoved(removed));
         }
         self.pulled += resp.changes.len() as u64;
         self.cursor = Some(resp.cursor.clone());
@@ -398,7 +400,6 @@ impl SyncEngine {
         self.succeeded(now);
         if !resp.more {
             self.stage = None;
-            self.outbox.clear_unconfirmed();
             self.batch_limit = self.config.max_batch.max(1);
             self.last_synced = Some(now);
             self.events.push_back(Event::Synced { at: now });
@@ -461,7 +462,7 @@ impl SyncEngine {
     /// Takes a change the server will never accept out of the outbox.
     fn reject(&mut self, seq: u64, code: ErrorCode, message: String) {
         if let Some(change) = self.outbox.get(seq).map(|p| p.change.clone()) {
-            self.outbox.remove(&[seq], false);
+            self.outbox.remove(&[seq]);
             self.events.push_back(Event::Rejected {
                 change,
                 code,

@@ -1,6 +1,7 @@
-//! The engine's view of the outbox (pending local changes in push order) and of pushed
-//! changes not yet seen back in a pull: the two places a local write can lose to a
-//! pulled one, and the re-stamping after `clock_skew`.
+//! The engine's view of the outbox (pending local changes in push order): entries a
+//! pulled change beats leave it, and `clock_skew` re-stamps it. Whether a beaten local
+//! value goes to the conflict log is the store's call (`merge::lost_write`), since a
+//! value can lose long after it left the outbox.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -11,23 +12,11 @@ use crate::{
 
 use super::types::{key_of, Key, Pending, Restamp};
 
-/// Pending changes in push order plus pushed-but-unconfirmed ones.
+/// Pending changes in push order.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Outbox {
     pending: VecDeque<Pending>,
     next_seq: u64,
-    /// Latest pushed change per register since the last completed pull, to tell the
-    /// user when a write the server acknowledged turns out to have lost.
-    unconfirmed: BTreeMap<Key, Change>,
-}
-
-/// What a pulled page did to the local writes.
-#[derive(Debug, Default)]
-pub(crate) struct PullEffects {
-    /// Outbox entries that lost to a pulled change.
-    pub removed: Vec<u64>,
-    /// (local, winner) pairs where the latest local value of a register lost.
-    pub lost: Vec<(Change, Change)>,
 }
 
 impl Outbox {
@@ -37,7 +26,6 @@ impl Outbox {
         Outbox {
             pending: pending.into(),
             next_seq,
-            unconfirmed: BTreeMap::new(),
         }
     }
 
@@ -74,9 +62,9 @@ impl Outbox {
         self.pending.iter().find(|p| p.seq == seq)
     }
 
-    /// Removes entries the server answered for; with `confirmed_later` they are
-    /// remembered until a pull shows whether they won.
-    pub fn remove(&mut self, seqs: &[u64], acknowledged: bool) -> Vec<Change> {
+    /// Removes entries (the server answered for them, or refused them for good) and
+    /// returns their changes.
+    pub fn remove(&mut self, seqs: &[u64]) -> Vec<Change> {
         let set: BTreeSet<u64> = seqs.iter().copied().collect();
         let mut removed = Vec::new();
         self.pending.retain(|p| {
@@ -86,77 +74,31 @@ impl Outbox {
             }
             !gone
         });
-        if acknowledged {
-            for c in &removed {
-                let k = key_of(c);
-                match self.unconfirmed.get(&k) {
-                    Some(old) if old.hlc >= c.hlc => {}
-                    _ => {
-                        self.unconfirmed.insert(k, c.clone());
-                    }
-                }
-            }
-        }
         removed
     }
 
-    /// Forgets unconfirmed pushes (a full pull completed).
-    pub fn clear_unconfirmed(&mut self) {
-        self.unconfirmed.clear();
-    }
-
-    /// Applies one pulled page: entries beaten by a pulled change leave the outbox; the
-    /// latest local value of each register that lost is reported (unless equal to the
-    /// winner, which loses nothing the user could see).
-    pub fn pulled(&mut self, changes: &[Change]) -> PullEffects {
-        let mut effects = PullEffects::default();
-        if self.pending.is_empty() && self.unconfirmed.is_empty() {
-            return effects;
+    /// Applies one pulled page: entries beaten by a pulled change of the same register
+    /// (a larger HLC) leave the outbox; returns their sequence numbers.
+    pub fn pulled(&mut self, changes: &[Change]) -> Vec<u64> {
+        if self.pending.is_empty() {
+            return Vec::new();
         }
-        let mut by_key: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
-        for (i, p) in self.pending.iter().enumerate() {
-            by_key.entry(key_of(&p.change)).or_default().push(i);
+        let mut newest: BTreeMap<Key, Hlc> = BTreeMap::new();
+        for c in changes {
+            let hlc = newest.entry(key_of(c)).or_insert(c.hlc);
+            *hlc = (*hlc).max(c.hlc);
         }
-        let mut removed = BTreeSet::new();
-        for winner in changes {
-            let k = key_of(winner);
-            let mut latest_lost: Option<Change> = None;
-            let mut survivor = false;
-            if let Some(indices) = by_key.get_mut(&k) {
-                let pending = &self.pending;
-                indices.retain(|&i| {
-                    let p = &pending[i];
-                    if p.change.hlc < winner.hlc {
-                        removed.insert(p.seq);
-                        if latest_lost.as_ref().is_none_or(|l| l.hlc < p.change.hlc) {
-                            latest_lost = Some(p.change.clone());
-                        }
-                        false
-                    } else {
-                        survivor = true;
-                        true
-                    }
-                });
+        let mut removed = Vec::new();
+        self.pending.retain(|p| {
+            let beaten = newest
+                .get(&key_of(&p.change))
+                .is_some_and(|&winner| p.change.hlc < winner);
+            if beaten {
+                removed.push(p.seq);
             }
-            if let Some(pushed) = self.unconfirmed.get(&k) {
-                if pushed.hlc <= winner.hlc {
-                    let pushed = self.unconfirmed.remove(&k).expect("present");
-                    if pushed.hlc < winner.hlc
-                        && latest_lost.as_ref().is_none_or(|l| l.hlc < pushed.hlc)
-                    {
-                        latest_lost = Some(pushed);
-                    }
-                }
-            }
-            if let Some(local) = latest_lost.filter(|l| !survivor && l.value != winner.value) {
-                effects.lost.push((local, winner.clone()));
-            }
-        }
-        if !removed.is_empty() {
-            self.pending.retain(|p| !removed.contains(&p.seq));
-            effects.removed = removed.into_iter().collect();
-        }
-        effects
+            !beaten
+        });
+        removed
     }
 
     /// After a `clock_skew` refusal: the clock is corrected, then every entry from the

@@ -1,6 +1,8 @@
 //! Scenario tests of the engine, one behaviour each; the randomised convergence
 //! simulation lives in `tests/sync_sim.rs`.
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
 
 use super::*;
@@ -33,6 +35,7 @@ fn edit(e: &mut SyncEngine, now: u64, record: u128, field: &str, value: Value) -
         Entity::Customer,
         id(record),
         vec![(field.into(), value)],
+        &BTreeMap::new(),
     )
 }
 
@@ -88,6 +91,7 @@ fn remote(record: u128, field: &str, value: Value, hlc: Hlc) -> Change {
         field: field.into(),
         value,
         hlc,
+        base: None,
     }
 }
 
@@ -167,50 +171,34 @@ fn pushes_oldest_first_in_batches_and_pulls_every_page() {
 }
 
 #[test]
-fn a_pending_edit_beaten_by_a_pull_goes_to_the_conflict_log() {
+fn a_local_edit_carries_each_field_version_it_replaced_as_base() {
     let mut e = engine();
-    let mine = edit(&mut e, T0 + 100, 1, "phone", json!("111"));
-    e.handle_online(T0 + 200, true);
-    // Push fails, then the (later) remote edit arrives with the pull.
-    let push = expect_push(&mut e, T0 + 200, &["phone"]);
-    e.handle_response(T0 + 200, push, Reply::Unreachable);
-    drain(&mut e);
-    e.sync_now(T0 + 300);
-    let push = expect_push(&mut e, T0 + 300, &["phone"]);
-    e.handle_response(
-        T0 + 300,
-        push,
-        Reply::Pushed(PushResponse {
-            applied: 0,
-            ignored: 1,
-            cursor: "3".into(),
-            server_hlc: server(T0 + 300),
-        }),
+    let seen = Hlc {
+        wall_ms: T0 - 50,
+        counter: 0,
+        node: 9,
+    };
+    let versions = BTreeMap::from([("phone".to_string(), seen)]);
+    let stamped = e.handle_local_edit(
+        T0 + 100,
+        Entity::Customer,
+        id(1),
+        vec![("phone".into(), json!("111")), ("email".into(), json!("e"))],
+        &versions,
     );
-    let pull = expect_pull(&mut e, T0 + 300, Some("0"));
-    let theirs = remote(
-        1,
-        "phone",
-        json!("222"),
-        Hlc {
-            wall_ms: T0 + 150,
-            counter: 0,
-            node: 9,
-        },
-    );
-    e.handle_response(
-        T0 + 300,
-        pull,
-        pulled(vec![theirs.clone()], "3", false, T0 + 300),
-    );
-    let events = drain(&mut e);
-    assert!(
-        events.contains(&Event::ConflictLost {
-            local: mine[0].change.clone(),
-            winner: theirs
-        }),
-        "{events:?}"
-    );
+    let bases: Vec<_> = stamped
+        .iter()
+        .map(|p| (p.change.field.as_str(), p.change.base))
+        .collect();
+    assert_eq!(bases, [("phone", Some(seen)), ("email", None)]);
+    // On the wire `base` is an extra field, absent when there was no version.
+    e.sync_now(T0 + 200);
+    let Some(Request::Push { body, .. }) = e.poll_request(T0 + 200) else {
+        panic!("expected a push")
+    };
+    let wire = serde_json::to_value(&body).unwrap();
+    assert_eq!(wire["changes"][0]["base"], json!(seen.to_string()));
+    assert!(wire["changes"][1].get("base").is_none(), "{wire}");
 }
 
 #[test]
@@ -242,7 +230,6 @@ fn an_unpushed_edit_beaten_by_a_pull_leaves_the_outbox() {
         matches!(events[0], Event::OutboxRemoved(ref s) if s == &vec![1]),
         "{events:?}"
     );
-    assert!(matches!(events[1], Event::ConflictLost { .. }));
     assert_eq!(
         e.outbox()
             .map(|p| p.change.field.as_str())

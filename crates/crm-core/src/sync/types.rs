@@ -168,14 +168,6 @@ pub enum Event {
         /// The new cursor to keep with the data.
         cursor: String,
     },
-    /// A local value lost to a newer write of the same field from elsewhere: keep it in
-    /// the conflict log (restoring it is a new local edit).
-    ConflictLost {
-        /// The local change that lost.
-        local: Change,
-        /// The change that beat it.
-        winner: Change,
-    },
     /// The server refused a change for good (malformed, or another organisation's
     /// record); it leaves the outbox (see `OutboxRemoved`) and should be shown to the user.
     Rejected {

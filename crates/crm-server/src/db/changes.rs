@@ -40,6 +40,8 @@ pub struct PulledRow {
     pub value: String,
     /// The winner's HLC in wire form.
     pub hlc: String,
+    /// The version the winner's author had seen, in wire form (`Change::base`).
+    pub base: Option<String>,
 }
 
 /// One page of a pull.
@@ -77,8 +79,8 @@ impl Db {
                 )?;
                 let mut current = tx.prepare_cached("SELECT hlc, value FROM fields WHERE entity = ?1 AND id = ?2 AND field = ?3")?;
                 let mut upsert = tx.prepare_cached(
-                    "INSERT INTO fields (entity, id, field, org_id, value, hlc, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT (entity, id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, seq = excluded.seq",
+                    "INSERT INTO fields (entity, id, field, org_id, value, hlc, seq, base) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT (entity, id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, seq = excluded.seq, base = excluded.base",
                 )?;
                 let mut checked = HashSet::new();
                 for (index, vc) in batch.iter().enumerate() {
@@ -109,7 +111,8 @@ impl Db {
                     };
                     if wins {
                         next += 1;
-                        upsert.execute(params![entity, id, c.field, org_id, vc.value_json, hlc, next as i64])?;
+                        let base = c.base.map(|b| b.to_string());
+                        upsert.execute(params![entity, id, c.field, org_id, vc.value_json, hlc, next as i64, base])?;
                         visibility::after_win(&tx, &entity, &id, &c.field, &c.value, &mut next)?;
                         applied += 1;
                     } else {
@@ -142,20 +145,27 @@ impl Db {
                 .query_row([org_id], |r| r.get(0))?;
             let row = |r: &rusqlite::Row| {
                 Ok((
-                    PulledRow { entity: r.get(0)?, id: r.get(1)?, field: r.get(2)?, value: r.get(3)?, hlc: r.get(4)? },
+                    PulledRow {
+                        entity: r.get(0)?,
+                        id: r.get(1)?,
+                        field: r.get(2)?,
+                        value: r.get(3)?,
+                        hlc: r.get(4)?,
+                        base: r.get(6)?,
+                    },
                     r.get::<_, i64>(5)? as u64,
                 ))
             };
             let mut rows = match visible {
                 Visible::All => tx
                     .prepare_cached(
-                        "SELECT entity, id, field, value, hlc, seq FROM fields WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                        "SELECT entity, id, field, value, hlc, seq, base FROM fields WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
                     )?
                     .query_map(params![org_id, since as i64, limit as i64 + 1], row)?
                     .collect::<Result<Vec<_>, _>>()?,
                 Visible::Owners(owners) => tx
                     .prepare_cached(
-                        "SELECT f.entity, f.id, f.field, f.value, f.hlc, f.seq FROM fields f
+                        "SELECT f.entity, f.id, f.field, f.value, f.hlc, f.seq, f.base FROM fields f
                          JOIN records r ON r.entity = f.entity AND r.id = f.id
                          LEFT JOIN records c ON c.entity = 'customer' AND c.id = r.scope
                          WHERE f.org_id = ?1 AND f.seq > ?2

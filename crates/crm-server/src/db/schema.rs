@@ -3,7 +3,8 @@
 //! Every synced row carries its organisation: `records` says which organisation owns
 //! each record (a record id is never shared across organisations), `fields` holds the
 //! current LWW winner of each field with the sequence number assigned when the winner
-//! last changed (the pull cursor). `records.scope` / `records.owner` serve visibility.
+//! last changed (the pull cursor) and the `base` its author had seen. `records.scope` / `records.owner`
+//! serve visibility.
 
 use rusqlite::Connection;
 
@@ -61,6 +62,11 @@ UPDATE records SET owner = (
     WHERE f.entity = 'customer' AND f.id = records.id AND f.field = 'owner'
 ) WHERE entity = 'customer';
 CREATE INDEX records_by_scope ON records (scope);
+"#,
+    r#"
+-- The version each winner's author held when editing (`Change::base`), served with it
+-- so replicas can tell a concurrent overwrite of their value from a later edit.
+ALTER TABLE fields ADD COLUMN base TEXT;
 "#,
 ];
 

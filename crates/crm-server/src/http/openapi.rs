@@ -75,6 +75,14 @@ pub mod schemas {
             example = "001764500000123-00000-9f86d081884c7d65"
         )]
         pub hlc: String,
+        /// Optional: the field's version the writer held when editing (absent if none);
+        /// older than `hlc`. Stored with the winner and pulled back, so a replica whose
+        /// own value was replaced can tell a concurrent edit (conflict) from a later one.
+        #[schema(
+            pattern = "^[0-9]{15}-[0-9]{5}-[0-9a-f]{16}$",
+            example = "001764499999000-00000-4b227777d4dd1fc6"
+        )]
+        pub base: Option<String>,
     }
 
     /// Record types that sync.
@@ -248,7 +256,8 @@ mod tests {
             id: uuid::Uuid::nil(),
             field: "f".into(),
             value: Value::Null,
-            hlc,
+            hlc: Hlc { wall_ms: 2, ..hlc },
+            base: Some(hlc),
         };
         let user = UserInfo {
             id: "1".into(),

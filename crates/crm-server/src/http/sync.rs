@@ -121,6 +121,8 @@ struct PulledChange {
     field: String,
     value: Box<RawValue>,
     hlc: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base: Option<String>,
 }
 
 /// The pull answer (same shape as `crm_core::wire::PullResponse`).
@@ -176,6 +178,7 @@ pub async fn pull(
                 field: r.field,
                 value,
                 hlc: r.hlc,
+                base: r.base,
             })
         })
         .collect::<Result<_, AppError>>()?;
