@@ -74,7 +74,8 @@ async function reportProfile(cdp, size) {
     for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
     const chains = new Map();
     profile.samples.forEach((id, i) => {
-      if (byId.get(id).callFrame.functionName !== process.env.PULL_PROFILE_CALLERS) return;
+      const wanted = process.env.PULL_PROFILE_CALLERS === '(anonymous)' ? '' : process.env.PULL_PROFILE_CALLERS;
+      if (byId.get(id).callFrame.functionName !== wanted || !byId.get(id).callFrame.url.endsWith('.js')) return;
       const names = [];
       for (let p = parent.get(id); p && names.length < 6; p = parent.get(p)) names.push(byId.get(p).callFrame.functionName || '?');
       const key = names.join(' < ');

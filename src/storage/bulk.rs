@@ -27,10 +27,10 @@ use indexed_db_futures::{
 };
 use serde_json::Value;
 use uuid::Uuid;
-use wasm_bindgen::JsCast;
 
 use super::{
     customers::get_record,
+    js_objects::js_objects,
     meta, outbox,
     records::{CustomerRecord, TimelineBlock},
     schema::{BY_COMPANY, BY_SEARCH, BY_SORT, CUSTOMERS, META, OUTBOX, TIMELINE},
@@ -371,16 +371,8 @@ impl Store {
             }
             records.push(record);
         }
-        // One JSON text parsed by the engine's JSON.parse builds the same objects as
-        // serde_wasm_bindgen would, several times faster than one call across the
-        // boundary per field (`None` becomes null instead of undefined: both read back
-        // as `None` and neither is an index key).
-        let json = serde_json::to_string(&records).map_err(|e| StoreError::Other(e.to_string()))?;
-        let parsed = js_sys::JSON::parse(&json).map_err(|e| StoreError::Other(format!("{e:?}")))?;
-        for value in js_sys::Array::from(&parsed).iter() {
-            customers
-                .put(value.unchecked_into::<js_sys::Object>())
-                .primitive()?;
+        for value in js_objects(&records)? {
+            customers.put(value).primitive()?;
         }
         let added = outbox::add_batches(&tx.object_store(OUTBOX)?, &pending)?;
         if let Some(chain) = chain {

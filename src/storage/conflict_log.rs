@@ -8,14 +8,14 @@
 use crm_core::{
     change::{Change, Entity},
     merge::{lost_write, Outcome},
-    Clock, Customer,
+    Customer,
 };
 use indexed_db_futures::{object_store::ObjectStore, prelude::*, transaction::TransactionMode};
 use uuid::Uuid;
 
 use super::{
     customers::{get_record, write_customer},
-    entities, meta,
+    entities,
     records::ConflictEntry,
     remote::{from_state, to_map},
     schema::{CONFLICTS, CUSTOMERS, META, OUTBOX, RECORDS},
@@ -26,20 +26,19 @@ use super::{
 /// Our writes that lost while one pulled page merged, with the changes that beat them.
 #[derive(Debug, Default)]
 pub(super) struct Losses {
-    /// This device's node id (from the stored clock); `None` before the first edit or
-    /// sync, when nothing stored can be ours.
+    /// This device's node id; `None` before it has a clock, when nothing stored can be
+    /// ours.
     me: Option<u64>,
     found: Vec<(Change, Change)>,
 }
 
 impl Losses {
-    /// Collects losses of this device's writes (node id from the stored clock).
-    pub async fn of_this_device(meta_store: &ObjectStore<'_>) -> Result<Self, StoreError> {
-        let clock: Option<Clock> = meta::get(meta_store, meta::CLOCK).await?;
-        Ok(Losses {
-            me: clock.map(|c| c.node),
+    /// Collects losses of the writes of the device whose clock has node id `me`.
+    pub fn of_node(me: Option<u64>) -> Self {
+        Losses {
+            me,
             found: Vec::new(),
-        })
+        }
     }
 
     /// Records `winner` if merging it (`outcome`) replaced a write of ours it never saw.

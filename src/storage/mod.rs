@@ -15,6 +15,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 mod first_pull;
+mod js_objects;
 mod json_field;
 pub mod meta;
 pub mod outbox;

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::{
     conflict_log::Losses,
     first_pull::{FirstPull, Stored},
+    js_objects::js_objects,
     records::{CustomerRecord, ParkedRecord, TimelineBlock},
     remote::{from_state, merge_into, park, parked_key, to_map},
     schema::BY_INTERACTION,
@@ -330,10 +331,12 @@ pub(super) async fn merge_page(
             changed.insert(*customer);
         }
     }
-    for customer in &changed {
-        if let Some(Some(record)) = loaded.records.get(customer) {
-            customers.put(record).serde()?;
-        }
+    let records: Vec<&CustomerRecord> = changed
+        .iter()
+        .filter_map(|customer| loaded.records.get(customer)?.as_ref())
+        .collect();
+    for value in js_objects(&records)? {
+        customers.put(value).primitive()?;
     }
     first_pull.stored(Stored::Record, changed);
     Ok(applied)

@@ -8,6 +8,7 @@ use crm_core::{
     change::{Change, Entity},
     merge::{restamp_field, RecordState},
     sync::Restamp,
+    Clock, Hlc,
 };
 use indexed_db_futures::{
     object_store::ObjectStore,
@@ -102,6 +103,20 @@ impl Store {
         cursor: &str,
         now_ms: u64,
     ) -> Result<ApplyReport, StoreError> {
+        self.apply_pulled(changes, cursor, now_ms, None).await
+    }
+
+    /// [`apply_remote`](Self::apply_remote) that also stores the sync engine's clock
+    /// (unless a newer one is stored) and re-stamp floor as they stand after the page,
+    /// in the same transaction: a first sync would otherwise commit two more small
+    /// transactions per page.
+    pub async fn apply_pulled(
+        &self,
+        changes: &[Change],
+        cursor: &str,
+        now_ms: u64,
+        engine: Option<(&Clock, Hlc)>,
+    ) -> Result<ApplyReport, StoreError> {
         // Relaxed: a page lost to a crash before the disk flush is pulled again, since
         // its cursor is written in the same transaction.
         let tx = self
@@ -118,7 +133,16 @@ impl Store {
         let segments = tx.object_store(SEGMENTS)?;
         let records = tx.object_store(RECORDS)?;
         let meta_store = tx.object_store(META)?;
-        let mut losses = Losses::of_this_device(&meta_store).await?;
+        // Read now, awaited only when needed: this device's node id tells which
+        // replaced values were ours, and a stored clock newer than the engine's stays.
+        let stored_clock = meta_store.get(meta::CLOCK).serde()?;
+        let (mut losses, stored_clock) = match engine {
+            Some((clock, _)) => (Losses::of_node(Some(clock.node)), Some(stored_clock)),
+            None => {
+                let stored: Option<Clock> = stored_clock.await?;
+                (Losses::of_node(stored.map(|c| c.node)), None)
+            }
+        };
         let mut report = ApplyReport::default();
         let mut customer_groups = Vec::new();
         let mut interaction_groups = Vec::new();
@@ -205,7 +229,25 @@ impl Store {
         losses
             .log(&tx.object_store(CONFLICTS)?, &customers, &records, now_ms)
             .await?;
-        meta::put(&meta_store, meta::CURSOR, &cursor.to_string()).await?;
+        // Not awaited one by one: a failed put aborts the transaction, which the
+        // commit reports.
+        meta_store
+            .put(&cursor.to_string())
+            .with_key(meta::CURSOR.to_string())
+            .serde()?;
+        if let (Some((clock, floor)), Some(stored_clock)) = (engine, stored_clock) {
+            let stored: Option<Clock> = stored_clock.await?;
+            if stored.is_none_or(|s| s.last < clock.last) {
+                meta_store
+                    .put(clock)
+                    .with_key(meta::CLOCK.to_string())
+                    .serde()?;
+            }
+            meta_store
+                .put(&floor)
+                .with_key(meta::FLOOR.to_string())
+                .serde()?;
+        }
         tx.commit().await?;
         Ok(report)
     }

@@ -2,7 +2,12 @@
 //! due request, feeds the reply back and carries out the resulting events on the store.
 //! Runs for the app's lifetime; does nothing while signed out.
 
-use crm_core::sync::{Event, Phase};
+use std::cell::Cell;
+
+use crm_core::{
+    sync::{Event, Phase},
+    Clock, Hlc,
+};
 use futures::future::join;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -97,10 +102,15 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) -> bool {
         let result = match event {
             Event::Apply { changes, cursor } => {
                 changed = true;
-                store
-                    .apply_remote(&changes, &cursor, engine::now_ms())
-                    .await
-                    .map(|_| ())
+                let state = engine::with(|e| e.state());
+                let engine = state.as_ref().map(|s| (&s.clock, s.floor));
+                let applied = store
+                    .apply_pulled(&changes, &cursor, engine::now_ms(), engine)
+                    .await;
+                if applied.is_ok() {
+                    SAVED.set(state.map(|s| (s.clock, s.floor)));
+                }
+                applied.map(|_| ())
             }
             Event::OutboxRemoved(seqs) => {
                 changed = true;
@@ -149,11 +159,43 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) -> bool {
         }
     }
     if let Some(state) = engine::with(|e| e.state()) {
-        let _ = store.save_clock(&state.clock).await;
-        let _ = store.set_meta(meta::FLOOR, &state.floor).await;
+        let now = Some((state.clock, state.floor));
+        if SAVED.replace(None) != now {
+            if let Some((clock, floor)) = &now {
+                let _ = store.save_clock(clock).await;
+                let _ = store.set_meta(meta::FLOOR, floor).await;
+            }
+        }
+        SAVED.set(now);
     }
-    if changed {
+    refresh_views(store_ctx, changed, sync.pulled.get_untracked().is_some());
+    stored
+}
+
+thread_local! {
+    /// The engine clock and floor last written to storage (skips writing them again).
+    static SAVED: Cell<Option<(Clock, Hlc)>> = const { Cell::new(None) };
+    /// Wall-clock ms of the last view refresh, and whether one is owed.
+    static REFRESH: Cell<(f64, bool)> = const { Cell::new((0.0, false)) };
+}
+
+/// How often open screens re-read the store while a pull still has pages to come (ms).
+/// A first sync stores a page every ~100 ms; re-running every query (counts, the
+/// conflict log, the storage estimate) after each would compete with it.
+const PULL_REFRESH_MS: f64 = 2_000.0;
+
+/// Tells open screens the data changed: at once normally, at most every
+/// [`PULL_REFRESH_MS`] while a pull is running, and once more when it ends.
+fn refresh_views(store_ctx: StoreCtx, changed: bool, pulling: bool) {
+    let (last, owed) = REFRESH.get();
+    if !(changed || owed) {
+        return;
+    }
+    let now = js_sys::Date::now();
+    if pulling && now - last < PULL_REFRESH_MS {
+        REFRESH.set((last, true));
+    } else {
+        REFRESH.set((now, false));
         store_ctx.changed();
     }
-    stored
 }
