@@ -155,7 +155,7 @@ impl Store {
         let mut fields = to_map(&old.customer);
         fields.insert(entry.field.clone(), entry.lost_value.clone());
         fields.remove("id");
-        let customer: Customer = from_state(id, &fields)
+        let customer: Customer = from_state(id, &mut fields)
             .ok_or_else(|| StoreError::Other("the lost value no longer fits this field".into()))?;
         let agg = old.agg.clone();
         write_customer(

@@ -221,7 +221,7 @@ pub(super) async fn merge_page(
                 .unwrap_or_default(),
         };
         let applied = merge_into(&mut state, &group, losses);
-        let interaction = from_state::<Interaction>(id, &state.fields);
+        let interaction = from_state::<Interaction>(id, &mut state.fields);
         merged.push((
             applied,
             Merged {
@@ -281,7 +281,7 @@ pub(super) async fn merge_page(
         };
         state.fields.remove("id");
         applied += merge_into(&mut state, &group, losses);
-        let Some(customer) = from_state::<Customer>(id, &state.fields) else {
+        let Some(customer) = from_state::<Customer>(id, &mut state.fields) else {
             park(parked, Entity::Customer, id, state).await?;
             continue;
         };
