@@ -347,6 +347,20 @@ impl SyncEngine {
         self.events.pop_front()
     }
 
+    /// Pulled pages among the events not yet taken: a driver that fetches while it
+    /// stores stops asking for more pages while this many wait.
+    pub fn queued_pages(&self) -> usize {
+        self.events
+            .iter()
+            .filter(|e| matches!(e, Event::Apply { .. }))
+            .count()
+    }
+
+    /// Events not yet taken.
+    pub fn queued_events(&self) -> usize {
+        self.events.len()
+    }
+
     /// When to call `handle_timeout` / `poll_request` next (driver time), if ever.
     pub fn poll_timeout(&self) -> Option<u64> {
         match &self.in_flight {

@@ -158,7 +158,10 @@ fn pushes_oldest_first_in_batches_and_pulls_every_page() {
     e.handle_response(now, page1, pulled(vec![r.clone()], "7", true, now));
     let page2 = expect_pull(&mut e, now, Some("7"));
     e.handle_response(now, page2, pulled(vec![], "9", false, now));
+    // Both pages wait for the driver, which may store them together.
+    assert_eq!(e.queued_pages(), 2);
     let events = drain(&mut e);
+    assert_eq!((e.queued_pages(), e.queued_events()), (0, 0));
     assert!(events.contains(&Event::Apply {
         changes: vec![r],
         cursor: "7".into()
