@@ -1,7 +1,7 @@
 //! Small named values in the `meta` store: the replica's HLC clock, the data version
 //! of the record format, and flags such as "demo data loaded".
 
-use crm_core::Clock;
+use crm_core::{Clock, Hlc};
 use indexed_db_futures::{object_store::ObjectStore, prelude::*, transaction::TransactionMode};
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -53,9 +53,10 @@ impl Store {
         }
     }
 
-    /// Persists the clock unless a newer one is already stored (a local edit may have
-    /// written one since the caller read it).
-    pub async fn save_clock(&self, clock: &Clock) -> Result<(), StoreError> {
+    /// Persists the sync engine's clock (unless a newer one is already stored: a local
+    /// edit may have written one since the caller read it) and re-stamp floor, in one
+    /// transaction.
+    pub async fn save_engine_state(&self, clock: &Clock, floor: &Hlc) -> Result<(), StoreError> {
         let tx = self
             .db
             .transaction(META)
@@ -66,6 +67,7 @@ impl Store {
         if stored.is_none_or(|s| s.last < clock.last) {
             put(&store, CLOCK, clock).await?;
         }
+        put(&store, FLOOR, floor).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -225,8 +225,7 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) -> bool {
         let now = Some((state.clock, state.floor));
         if SAVED.replace(None) != now {
             if let Some((clock, floor)) = &now {
-                let _ = store.save_clock(clock).await;
-                let _ = store.set_meta(meta::FLOOR, floor).await;
+                let _ = store.save_engine_state(clock, floor).await;
             }
         }
         SAVED.set(now);
