@@ -62,10 +62,21 @@ pub async fn run(store_ctx: StoreCtx, sync: SyncCtx) {
     }
 }
 
-/// Pulled pages (up to 5,000 changes each) that may wait to be stored: requests go on
-/// while earlier pages are written, and the pages waiting are stored together in one
-/// transaction (a first sync of M stores its 137 pages in about 80 transactions).
-const PAGES_AHEAD: usize = 3;
+/// Pulled pages (up to 5,000 changes each, about 75 customers) stored together in one
+/// transaction while more are coming. IndexedDB's cost per record falls with the
+/// transaction's size: M's customers and blocks written 75 customers per transaction
+/// took 7.3–8.3 s, 600 per transaction 5.3–6.1 s; in a first sync of M the browser's
+/// IndexedDB thread used 4.9 s of CPU instead of 6.3 s with 3 pages at most (headless
+/// Chromium, this machine). The pull's wall time did not change measurably: the
+/// sequence of pull requests is its critical path.
+const PAGES_PER_WRITE: usize = 8;
+
+/// Pulled pages that may wait to be stored: requests go on while earlier pages are
+/// written, so the next write's pages are there when the last one commits.
+const PAGES_AHEAD: usize = 2 * PAGES_PER_WRITE;
+
+// Fetching must not pause before a batch is complete, or both halves would wait.
+const _: () = assert!(PAGES_AHEAD > PAGES_PER_WRITE);
 
 /// How long either half of a step waits for the other before looking again (ms).
 const WAIT_MS: u32 = 2;
@@ -116,6 +127,11 @@ async fn fetch(session: &Session, sync: SyncCtx, fetched: &Cell<bool>, halted: &
 /// Carries out events as they come until fetching is over and none are left.
 async fn store(store_ctx: StoreCtx, sync: SyncCtx, fetched: &Cell<bool>, halted: &Cell<bool>) {
     loop {
+        let pages = engine::with(|e| e.queued_pages()).unwrap_or(0);
+        if wait_for_more_pages(!fetched.get(), pages) {
+            TimeoutFuture::new(WAIT_MS).await;
+            continue;
+        }
         if !handle_events(store_ctx, sync).await {
             halted.set(true);
             return;
@@ -128,6 +144,13 @@ async fn store(store_ctx: StoreCtx, sync: SyncCtx, fetched: &Cell<bool>, halted:
             TimeoutFuture::new(WAIT_MS).await;
         }
     }
+}
+
+/// Whether the store half should let more pulled pages arrive before writing: some
+/// wait, fewer than [`PAGES_PER_WRITE`], and requests are still going out. Any other
+/// event waits with them at most one page's fetch.
+fn wait_for_more_pages(fetching: bool, queued_pages: usize) -> bool {
+    fetching && (1..PAGES_PER_WRITE).contains(&queued_pages)
 }
 
 /// Carries out the engine's events on the store; false when storage refused one and
@@ -259,5 +282,23 @@ fn refresh_views(store_ctx: StoreCtx, changed: bool, pulling: bool) {
     } else {
         REFRESH.set((now, false));
         store_ctx.changed();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn pulled_pages_are_written_in_batches_while_more_come() {
+        assert!(!wait_for_more_pages(true, 0), "nothing to write yet");
+        assert!(wait_for_more_pages(true, 1));
+        assert!(wait_for_more_pages(true, PAGES_PER_WRITE - 1));
+        assert!(!wait_for_more_pages(true, PAGES_PER_WRITE));
+        assert!(
+            !wait_for_more_pages(false, 1),
+            "the last pages are written at once"
+        );
     }
 }
