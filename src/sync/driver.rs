@@ -147,8 +147,8 @@ async fn store(store_ctx: StoreCtx, sync: SyncCtx, fetched: &Cell<bool>, halted:
 }
 
 /// Whether the store half should let more pulled pages arrive before writing: some
-/// wait, fewer than [`PAGES_PER_WRITE`], and requests are still going out. Any other
-/// event waits with them at most one page's fetch.
+/// wait, fewer than [`PAGES_PER_WRITE`], and requests are still going out. Other
+/// events queued with them wait as long (at most seven pages' fetches).
 fn wait_for_more_pages(fetching: bool, queued_pages: usize) -> bool {
     fetching && (1..PAGES_PER_WRITE).contains(&queued_pages)
 }
