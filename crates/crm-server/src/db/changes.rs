@@ -1,7 +1,7 @@
 //! Push and pull: the LWW merge of a validated batch into the `fields` table in one
 //! transaction, and pages of current winners by sequence number.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crm_core::{
     change::Entity,
@@ -143,41 +143,43 @@ impl Db {
             let latest: i64 = tx
                 .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM fields WHERE org_id = ?1")?
                 .query_row([org_id], |r| r.get(0))?;
-            let row = |r: &rusqlite::Row| {
-                Ok((
-                    PulledRow {
-                        entity: r.get(0)?,
-                        id: r.get(1)?,
-                        field: r.get(2)?,
-                        value: r.get(3)?,
-                        hlc: r.get(4)?,
-                        base: r.get(6)?,
-                    },
-                    r.get::<_, i64>(5)? as u64,
-                ))
-            };
-            let mut rows = match visible {
-                Visible::All => tx
-                    .prepare_cached(
-                        "SELECT entity, id, field, value, hlc, seq, base FROM fields WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-                    )?
-                    .query_map(params![org_id, since as i64, limit as i64 + 1], row)?
-                    .collect::<Result<Vec<_>, _>>()?,
-                Visible::Owners(owners) => tx
-                    .prepare_cached(
-                        "SELECT f.entity, f.id, f.field, f.value, f.hlc, f.seq, f.base FROM fields f
-                         JOIN records r ON r.entity = f.entity AND r.id = f.id
-                         LEFT JOIN records c ON c.entity = 'customer' AND c.id = r.scope
-                         WHERE f.org_id = ?1 AND f.seq > ?2
-                           AND (c.owner IS NULL OR c.owner = '' OR c.owner IN (SELECT value FROM json_each(?4)))
-                         ORDER BY f.seq LIMIT ?3",
-                    )?
-                    .query_map(
-                        params![org_id, since as i64, limit as i64 + 1, serde_json::to_string(owners).unwrap_or_default()],
-                        row,
-                    )?
-                    .collect::<Result<Vec<_>, _>>()?,
-            };
+            let mut scan = tx.prepare_cached(
+                "SELECT entity, id, field, value, hlc, seq, base FROM fields WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let mut visibility = RecordVisibility::new(&tx, visible)?;
+            // One row past the page says whether more follow.
+            let wanted = limit as usize + 1;
+            let mut rows: Vec<(PulledRow, u64)> = Vec::with_capacity(wanted);
+            let mut after = since;
+            loop {
+                let chunk = scan
+                    .query_map(params![org_id, after as i64, wanted as i64], |r| {
+                        Ok((
+                            PulledRow {
+                                entity: r.get(0)?,
+                                id: r.get(1)?,
+                                field: r.get(2)?,
+                                value: r.get(3)?,
+                                hlc: r.get(4)?,
+                                base: r.get(6)?,
+                            },
+                            r.get::<_, i64>(5)? as u64,
+                        ))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let scanned = chunk.len();
+                if let Some((_, last)) = chunk.last() {
+                    after = *last;
+                }
+                for (row, seq) in chunk {
+                    if rows.len() < wanted && visibility.allows(&row.entity, &row.id)? {
+                        rows.push((row, seq));
+                    }
+                }
+                if rows.len() >= wanted || scanned < wanted {
+                    break;
+                }
+            }
             let more = rows.len() > limit as usize;
             rows.truncate(limit as usize);
             let cursor = match rows.last() {
@@ -186,5 +188,56 @@ impl Db {
             };
             Ok(PullPage { rows: rows.into_iter().map(|(row, _)| row).collect(), cursor, more })
         })
+    }
+}
+
+/// Whether the caller may see a record, asked once per record of a page: the rows of one
+/// record sit together in sequence order, so this is a handful of lookups per page
+/// instead of a join per row.
+struct RecordVisibility<'a> {
+    owners: Option<HashSet<&'a str>>,
+    lookup: Option<rusqlite::CachedStatement<'a>>,
+    known: HashMap<(String, String), bool>,
+}
+
+impl<'a> RecordVisibility<'a> {
+    fn new(tx: &'a rusqlite::Transaction<'a>, visible: &'a Visible) -> Result<Self, DbError> {
+        let (owners, lookup) = match visible {
+            Visible::All => (None, None),
+            Visible::Owners(owners) => (
+                Some(owners.iter().map(String::as_str).collect()),
+                // A record follows its customer's owner; the shared pool (no owner) and
+                // records that follow no customer are visible to everyone.
+                Some(tx.prepare_cached(
+                    "SELECT c.owner FROM records r LEFT JOIN records c ON c.entity = 'customer' AND c.id = r.scope
+                     WHERE r.entity = ?1 AND r.id = ?2",
+                )?),
+            ),
+        };
+        Ok(RecordVisibility {
+            owners,
+            lookup,
+            known: HashMap::new(),
+        })
+    }
+
+    fn allows(&mut self, entity: &str, id: &str) -> Result<bool, DbError> {
+        let (Some(owners), Some(lookup)) = (&self.owners, &mut self.lookup) else {
+            return Ok(true);
+        };
+        let key = (entity.to_string(), id.to_string());
+        if let Some(&seen) = self.known.get(&key) {
+            return Ok(seen);
+        }
+        let owner: Option<Option<String>> = lookup
+            .query_row(params![entity, id], |r| r.get(0))
+            .optional()?;
+        let allowed = match owner {
+            None => false,
+            Some(None) => true,
+            Some(Some(o)) => o.is_empty() || owners.contains(o.as_str()),
+        };
+        self.known.insert(key, allowed);
+        Ok(allowed)
     }
 }
