@@ -52,6 +52,8 @@ async function startProfile(context, page) {
 
 async function reportProfile(cdp, size) {
   const { profile } = await cdp.send('Profiler.stop');
+  // PULL_PROFILE_OUT=<file.cpuprofile>: the whole profile, for DevTools' Performance panel.
+  if (process.env.PULL_PROFILE_OUT) await writeFile(process.env.PULL_PROFILE_OUT, JSON.stringify(profile));
   const self = new Map();
   const dt = profile.timeDeltas ?? [];
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -433,6 +433,42 @@ async fn pull_pages_in_server_order() {
 }
 
 #[tokio::test]
+async fn pulls_are_gzipped_for_clients_that_accept_it() {
+    let (s, t) = acme().await;
+    let now = now_ms();
+    let batch: Vec<Value> = (0..200)
+        .map(|i| change(i, "name", json!(format!("Customer {i}")), &hlc(now, 0, 1)))
+        .collect();
+    s.push(&t, &batch).await;
+    let (_, plain) = s.pull(&t, "").await;
+    let answer = reqwest::Client::new()
+        .get(s.url("/api/v1/sync/pull"))
+        .bearer_auth(&t)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    assert_eq!(answer.headers()["content-encoding"], "gzip");
+    let gzipped = answer.bytes().await.unwrap();
+    let mut json = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzipped[..]), &mut json).unwrap();
+    assert!(
+        gzipped.len() * 4 < json.len(),
+        "{} bytes for {}",
+        gzipped.len(),
+        json.len()
+    );
+    let mut page: Value = serde_json::from_slice(&json).unwrap();
+    let mut plain = plain;
+    // Only the server's clock may differ between the two answers.
+    page["server_hlc"] = Value::Null;
+    plain["server_hlc"] = Value::Null;
+    assert_eq!(page, plain);
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn unknown_api_paths_get_the_error_shape_and_others_the_app() {
     let dist = tempfile::tempdir().unwrap();
     write_dist(dist.path());
