@@ -18,7 +18,7 @@ use crm_core::{
         dedupe::fill_empty_fields,
         merge_customers::{merge_customers, repoint_interactions, MergeError, MergePlan},
     },
-    search::normalise_query,
+    search::search_prefixes,
     sync::Pending,
     Aggregates, Clock, Customer, Interaction,
 };
@@ -33,7 +33,7 @@ use super::{
     js_objects::js_objects,
     meta, outbox,
     records::{CustomerRecord, TimelineBlock},
-    schema::{BY_COMPANY, BY_SEARCH, BY_SORT, CUSTOMERS, META, OUTBOX, TIMELINE},
+    schema::{BY_COMPANY, BY_SORT, CUSTOMERS, META, OUTBOX, TIMELINE},
     stamp::{Stamp, Versions},
     timeline::{blocks_of, into_blocks, place},
     Now, Store, StoreError,
@@ -416,25 +416,11 @@ impl Store {
     /// The customers an export writes: all (empty `query`) or every match of a search,
     /// in name order. Unlike the list's search this reads every match, not a page.
     pub async fn export_customers(&self, query: &str) -> Result<Vec<Customer>, StoreError> {
-        let Some(prefix) = normalise_query(query) else {
+        let prefixes = search_prefixes(query);
+        if prefixes.is_empty() {
             return self.all_customers().await;
-        };
-        let upper = format!("{prefix}\u{10FFFF}");
-        let tx = self.db.transaction(CUSTOMERS).build()?;
-        let rows = tx
-            .object_store(CUSTOMERS)?
-            .index(BY_SEARCH)?
-            .get_all()
-            .with_query::<String, _>(KeyRange::Bound(prefix, false, upper, false))
-            .serde()?
-            .await?;
-        let mut found: BTreeMap<Uuid, CustomerRecord> = BTreeMap::new();
-        for row in rows {
-            let row: CustomerRecord = row?;
-            found.entry(row.customer.id).or_insert(row);
         }
-        let mut found: Vec<CustomerRecord> = found.into_values().collect();
-        found.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+        let found = self.search_index(&prefixes, None).await?;
         Ok(found.into_iter().map(|r| r.customer).collect())
     }
 

@@ -1,10 +1,12 @@
 //! Customer reads (paged list, search, follow-ups, contacts) and writes (save, delete,
 //! restore), each write with its outbox entries in one transaction.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use crm_core::{
     change::{field_diff, Entity},
-    search::normalise_query,
+    search::search_prefixes,
     Aggregates, Customer, CustomerDraft,
 };
 use indexed_db_futures::{
@@ -109,28 +111,44 @@ impl Store {
         query: &str,
         limit: usize,
     ) -> Result<Vec<CustomerRecord>, StoreError> {
-        let Some(prefix) = normalise_query(query) else {
+        let prefixes = search_prefixes(query);
+        if prefixes.is_empty() {
             return self.customer_page(None, limit as u32).await;
-        };
-        let upper = format!("{prefix}\u{10FFFF}");
+        }
+        let mut found = self.search_index(&prefixes, Some(SEARCH_SCAN)).await?;
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    /// The customers with a search key under one of `prefixes` (at most `scan` index
+    /// entries read per prefix), each once, in name order.
+    pub(crate) async fn search_index(
+        &self,
+        prefixes: &[String],
+        scan: Option<u32>,
+    ) -> Result<Vec<CustomerRecord>, StoreError> {
         let tx = self.db.transaction(CUSTOMERS).build()?;
         let store = tx.object_store(CUSTOMERS)?;
         let index = store.index(BY_SEARCH)?;
-        let rows = index
-            .get_all()
-            .with_query::<String, _>(KeyRange::Bound(prefix, false, upper, false))
-            .with_limit(SEARCH_SCAN)
-            .serde()?
-            .await?;
-        let mut found: Vec<CustomerRecord> = Vec::new();
-        for row in rows {
-            let row: CustomerRecord = row?;
-            if !found.iter().any(|r| r.customer.id == row.customer.id) {
-                found.push(row);
+        let mut requests = Vec::with_capacity(prefixes.len());
+        for prefix in prefixes {
+            let range =
+                KeyRange::Bound(prefix.clone(), false, format!("{prefix}\u{10FFFF}"), false);
+            let request = index.get_all().with_query::<String, _>(range);
+            requests.push(match scan {
+                Some(scan) => request.with_limit(scan).serde()?,
+                None => request.serde()?,
+            });
+        }
+        let mut found: BTreeMap<Uuid, CustomerRecord> = BTreeMap::new();
+        for request in requests {
+            for row in request.await? {
+                let row: CustomerRecord = row?;
+                found.entry(row.customer.id).or_insert(row);
             }
         }
+        let mut found: Vec<CustomerRecord> = found.into_values().collect();
         found.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
-        found.truncate(limit);
         Ok(found)
     }
 

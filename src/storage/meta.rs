@@ -26,7 +26,7 @@ pub const SEGMENT_SETTINGS: &str = "segment_settings";
 pub const PERSISTED: &str = "persisted";
 
 /// Record-format version: bumped when stored records need rewriting after an upgrade.
-pub const CURRENT_DATA_VERSION: u32 = 3;
+pub const CURRENT_DATA_VERSION: u32 = 4;
 
 pub async fn get<T: DeserializeOwned>(
     store: &ObjectStore<'_>,
@@ -107,16 +107,7 @@ pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
     }
     if version < 2 {
         // v1 records lack search keys, aggregates and versions: derive them.
-        let customers = tx.object_store(CUSTOMERS)?;
-        let records: Vec<CustomerRecord> = customers
-            .get_all()
-            .serde()?
-            .await?
-            .collect::<Result<_, _>>()?;
-        for mut record in records {
-            record.refresh_derived();
-            customers.put(&record).serde()?.await?;
-        }
+        rederive_customers(&tx.object_store(CUSTOMERS)?).await?;
     }
     if version < 3 {
         // v2 records lack the care dates: derive them from each customer's purchases.
@@ -148,7 +139,28 @@ pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
             customers.put(&record).serde()?.await?;
         }
     }
+    if version == 3 {
+        // v3 records keep a search key per trailing run of phone digits: derive the two
+        // phone keys instead (older versions were re-derived whole above).
+        rederive_customers(&tx.object_store(CUSTOMERS)?).await?;
+    }
     put(&meta, DATA_VERSION, &CURRENT_DATA_VERSION).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Re-derives every stored customer's index fields (search keys, sort key, care dates).
+async fn rederive_customers(customers: &ObjectStore<'_>) -> Result<(), StoreError> {
+    let records: Vec<CustomerRecord> = customers
+        .get_all()
+        .serde()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    for mut record in records {
+        record.refresh_derived();
+        // Not awaited one by one: a failed put aborts the transaction, and its commit
+        // is awaited by the caller.
+        customers.put(&record).serde()?;
+    }
     Ok(())
 }

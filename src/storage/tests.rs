@@ -171,6 +171,73 @@ async fn upgrades_from_version_1_with_data() {
     assert!(record.sort_key.unwrap().starts_with("王芳\u{0}"));
 }
 
+/// A data-version-3 record keyed by every trailing run of its phone digits is re-keyed
+/// on open: found by its last digits through the reversed key, and its old keys gone.
+#[wasm_bindgen_test]
+async fn upgrades_version_3_phone_keys() {
+    use crm_core::CustomerDraft;
+    let name = name();
+    let store = Store::open(&name, || {}).await.unwrap();
+    let saved = store
+        .save_customer(
+            None,
+            &CustomerDraft {
+                name: "Zhao Lei".into(),
+                phone: "+86 139 0000 1111".into(),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    let mut old = saved.clone();
+    old.search_keys = (0..=7)
+        .map(|start| "13900001111"[start..].to_string())
+        .chain([
+            "lei".to_string(),
+            "zhao".to_string(),
+            "zhao lei".to_string(),
+        ])
+        .collect();
+    {
+        let tx = store
+            .db
+            .transaction([CUSTOMERS, META])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .unwrap();
+        tx.object_store(CUSTOMERS)
+            .unwrap()
+            .put(&old)
+            .serde()
+            .unwrap()
+            .await
+            .unwrap();
+        super::meta::put(
+            &tx.object_store(META).unwrap(),
+            super::meta::DATA_VERSION,
+            &3u32,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    store.close();
+
+    let store = Store::open(&name, || {}).await.unwrap();
+    let record = store.customer(saved.customer.id).await.unwrap().unwrap();
+    assert_eq!(record.search_keys, saved.search_keys);
+    assert!(!record.search_keys.contains(&"00001111".to_string()));
+    let found = store.search_customers("1111", 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(store.search_customers("0000 1", 10).await.unwrap().len(), 0);
+    assert_eq!(
+        store.search_customers("139 0000", 10).await.unwrap().len(),
+        1
+    );
+}
+
 fn change(
     entity: Entity,
     id: uuid::Uuid,
