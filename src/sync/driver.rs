@@ -81,9 +81,9 @@ const _: () = assert!(PAGES_AHEAD > PAGES_PER_WRITE);
 /// How long either half of a step waits for the other before looking again (ms).
 const WAIT_MS: u32 = 2;
 
-/// Sends every due request and carries out the engine's events, side by side: one
-/// request is on the wire at a time (so events stay in order) while the answers before
-/// it are written to IndexedDB.
+/// Sends every due request and carries out the engine's events, side by side: answers
+/// are handled one at a time, in order (the next pull page may already be on the wire,
+/// see `http::NextPage`), while the answers before are written to IndexedDB.
 async fn step(session: &Session, store_ctx: StoreCtx, sync: SyncCtx) {
     let now = engine::now_ms();
     engine::with(|e| e.handle_timeout(now));
@@ -104,6 +104,7 @@ async fn step(session: &Session, store_ctx: StoreCtx, sync: SyncCtx) {
 /// while [`PAGES_AHEAD`] pages wait to be stored; stops when nothing is due or storage
 /// failed (`halted`: the engine was rebuilt, so an answer in flight is dropped).
 async fn fetch(session: &Session, sync: SyncCtx, fetched: &Cell<bool>, halted: &Cell<bool>) {
+    let mut next_page = None;
     while !halted.get() {
         if engine::with(|e| e.queued_pages()).unwrap_or(0) >= PAGES_AHEAD {
             TimeoutFuture::new(WAIT_MS).await;
@@ -114,7 +115,7 @@ async fn fetch(session: &Session, sync: SyncCtx, fetched: &Cell<bool>, halted: &
         };
         sync.phase
             .set(engine::with(|e| e.status().phase).unwrap_or(Phase::Idle));
-        let reply = http::send(session, &request).await;
+        let reply = http::send(session, &request, &mut next_page).await;
         if halted.get() {
             break;
         }

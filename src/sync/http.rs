@@ -3,8 +3,12 @@
 
 use crm_core::{
     sync::{Reply, Request},
-    wire::{ErrorResponse, LoginRequest, LoginResponse, PullResponse, PushResponse, API_PREFIX},
+    wire::{
+        ErrorResponse, LoginRequest, LoginResponse, PullQuery, PullResponse, PushResponse,
+        API_PREFIX, PULL_CURSOR_HEADER, PULL_MORE_HEADER,
+    },
 };
+use futures::channel::oneshot;
 use gloo_net::http::Request as HttpRequest;
 
 use super::session::Session;
@@ -46,37 +50,98 @@ pub async fn login(server: &str, email: &str, password: &str) -> Result<LoginRes
     }
 }
 
-/// Sends one engine request and turns whatever happens into a `Reply`.
-pub async fn send(session: &Session, request: &Request) -> Reply {
-    let url = format!("{}{}", base(&session.server), request.path());
+/// The next pull page, asked for as soon as the page before it announced its cursor in
+/// its headers, so the server prepares it while the page before is read, parsed and
+/// stored. Used when the engine's next request is that very page; dropped otherwise.
+pub struct NextPage {
+    path: String,
+    answer: oneshot::Receiver<Option<gloo_net::http::Response>>,
+}
+
+impl NextPage {
+    /// Sends `GET path` now, in the background.
+    fn request(session: &Session, path: String) -> NextPage {
+        let (done, answer) = oneshot::channel();
+        let url = format!("{}{path}", base(&session.server));
+        let auth = format!("Bearer {}", session.token);
+        wasm_bindgen_futures::spawn_local(async move {
+            let response = match HttpRequest::get(&url)
+                .header("Authorization", &auth)
+                .build()
+            {
+                Ok(request) => request.send().await.ok(),
+                Err(_) => None,
+            };
+            let _ = done.send(response);
+        });
+        NextPage { path, answer }
+    }
+}
+
+/// Sends one engine request (or takes its answer from `next`, when that is the same
+/// page) and turns whatever happens into a `Reply`. A pull page that says more follow
+/// leaves the request for the page after it in `next`.
+pub async fn send(session: &Session, request: &Request, next: &mut Option<NextPage>) -> Reply {
+    let path = request.path();
+    let url = format!("{}{path}", base(&session.server));
     let auth = format!("Bearer {}", session.token);
-    let built = match request {
-        Request::Push { body, .. } => HttpRequest::post(&url)
-            .header("Authorization", &auth)
-            .json(body),
-        Request::Pull { .. } => HttpRequest::get(&url)
-            .header("Authorization", &auth)
-            .build(),
+    let response = match (request, next.take()) {
+        (Request::Pull { .. }, Some(page)) if page.path == path => page.answer.await.ok().flatten(),
+        _ => {
+            let built = match request {
+                Request::Push { body, .. } => HttpRequest::post(&url)
+                    .header("Authorization", &auth)
+                    .json(body),
+                Request::Pull { .. } => HttpRequest::get(&url)
+                    .header("Authorization", &auth)
+                    .build(),
+            };
+            match built {
+                Ok(built) => built.send().await.ok(),
+                Err(_) => None,
+            }
+        }
     };
-    let Ok(built) = built else {
-        return Reply::Unreachable;
-    };
-    let Ok(response) = built.send().await else {
+    let Some(response) = response else {
         return Reply::Unreachable;
     };
     let status = response.status();
-    if status == 200 {
-        let parsed = match request {
-            Request::Push { .. } => response.json::<PushResponse>().await.map(Reply::Pushed),
-            Request::Pull { .. } => return pulled(response).await,
-        };
-        parsed.unwrap_or(Reply::Unreachable)
-    } else {
-        Reply::Refused {
+    if status != 200 {
+        return Reply::Refused {
             status,
             body: response.json::<ErrorResponse>().await.ok(),
+        };
+    }
+    match request {
+        Request::Push { .. } => response
+            .json::<PushResponse>()
+            .await
+            .map(Reply::Pushed)
+            .unwrap_or(Reply::Unreachable),
+        Request::Pull { id, query } => {
+            *next =
+                next_page_path(&response, *id, query).map(|path| NextPage::request(session, path));
+            pulled(response).await
         }
     }
+}
+
+/// The path of the page after `response`, when its headers say more follow.
+fn next_page_path(
+    response: &gloo_net::http::Response,
+    id: crm_core::sync::RequestId,
+    query: &PullQuery,
+) -> Option<String> {
+    let headers = response.headers();
+    if headers.get(PULL_MORE_HEADER).as_deref() != Some("true") {
+        return None;
+    }
+    let cursor = headers.get(PULL_CURSOR_HEADER)?;
+    let query = PullQuery {
+        since: Some(cursor),
+        limit: query.limit,
+    };
+    Some(Request::Pull { id, query }.path())
 }
 
 /// A pull page parsed from its bytes: skips decoding megabytes into a JS string and
@@ -87,5 +152,37 @@ async fn pulled(response: gloo_net::http::Response) -> Reply {
             .map(Reply::Pulled)
             .unwrap_or(Reply::Unreachable),
         Err(_) => Reply::Unreachable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn page(more: &str, cursor: Option<&str>) -> gloo_net::http::Response {
+        let mut builder = gloo_net::http::Response::builder().header(PULL_MORE_HEADER, more);
+        if let Some(cursor) = cursor {
+            builder = builder.header(PULL_CURSOR_HEADER, cursor);
+        }
+        builder.body(Some("{}")).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn the_next_page_is_the_same_query_after_the_announced_cursor() {
+        let query = PullQuery {
+            since: Some("7".into()),
+            limit: Some(5000),
+        };
+        assert_eq!(
+            next_page_path(&page("true", Some("12 34")), 1, &query).as_deref(),
+            Some("/api/v1/sync/pull?since=12%2034&limit=5000")
+        );
+        assert_eq!(next_page_path(&page("false", Some("99")), 1, &query), None);
+        assert_eq!(
+            next_page_path(&page("true", None), 1, &query),
+            None,
+            "no cursor, nothing to ask for"
+        );
     }
 }

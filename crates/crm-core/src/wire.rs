@@ -23,6 +23,14 @@ pub const MAX_VALUE_BYTES: usize = 64 * 1024;
 /// Largest page a pull may ask for.
 pub const MAX_PULL_LIMIT: u32 = 5_000;
 
+/// Response header of a pull page repeating its `cursor` (an extra field SYNC.md allows),
+/// so a client can ask for the next page as soon as the headers arrive, while this
+/// page's body is still being read and stored.
+pub const PULL_CURSOR_HEADER: &str = "x-sync-cursor";
+
+/// Response header of a pull page repeating its `more` (`true` or `false`).
+pub const PULL_MORE_HEADER: &str = "x-sync-more";
+
 /// `POST /auth/login` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {

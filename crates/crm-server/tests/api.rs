@@ -396,6 +396,19 @@ async fn pull_pages_in_server_order() {
         }
     }
     assert_eq!(sizes, [10, 10, 5]);
+    // Each page's cursor and `more` are in its headers too, readable before the body.
+    for (query, more) in [("limit=10", "true"), ("limit=30", "false")] {
+        let answer = reqwest::Client::new()
+            .get(s.url(&format!("/api/v1/sync/pull?{query}")))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
+        let headers = answer.headers().clone();
+        let page: Value = answer.json().await.unwrap();
+        assert_eq!(headers["x-sync-cursor"], page["cursor"].as_str().unwrap());
+        assert_eq!(headers["x-sync-more"], more);
+    }
     assert_eq!(
         seen,
         (0..25).collect::<Vec<_>>(),

@@ -11,7 +11,7 @@ use crm_core::{
     change::Change,
     wire::{
         validate_batch, validate_typed, ErrorCode, PushResponse, ValidChange, MAX_BATCH,
-        MAX_BODY_BYTES, MAX_PULL_LIMIT,
+        MAX_BODY_BYTES, MAX_PULL_LIMIT, PULL_CURSOR_HEADER, PULL_MORE_HEADER,
     },
     Hlc,
 };
@@ -142,7 +142,11 @@ struct PullBody {
         ("limit" = Option<u32>, Query, description = "Page size, at most 5000 (larger values are clamped); default 5000"),
     ),
     responses(
-        (status = 200, description = "One page, in server order", body = super::openapi::schemas::PullResponse),
+        (status = 200, description = "One page, in server order", body = super::openapi::schemas::PullResponse,
+            headers(
+                ("x-sync-cursor" = String, description = "The page's `cursor`, readable before the body"),
+                ("x-sync-more" = bool, description = "The page's `more`, readable before the body"),
+            )),
         (status = 400, description = "`invalid_change`: unreadable cursor or limit", body = super::openapi::schemas::ErrorResponse),
         (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ErrorResponse),
     ))]
@@ -150,7 +154,7 @@ pub async fn pull(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
     Query(params): Query<PullParams>,
-) -> Result<Json<impl Serialize>, AppError> {
+) -> Result<([(&'static str, String); 2], Json<impl Serialize>), AppError> {
     let since = match params.since.as_deref() {
         None | Some("") => 0,
         Some(s) => s.parse::<u64>().map_err(|_| {
@@ -182,12 +186,18 @@ pub async fn pull(
             })
         })
         .collect::<Result<_, AppError>>()?;
-    Ok(Json(PullBody {
+    let cursor = page.cursor.to_string();
+    let headers = [
+        (PULL_CURSOR_HEADER, cursor.clone()),
+        (PULL_MORE_HEADER, page.more.to_string()),
+    ];
+    let body = PullBody {
         changes,
-        cursor: page.cursor.to_string(),
+        cursor,
         more: page.more,
         server_hlc: state.server_hlc(),
-    }))
+    };
+    Ok((headers, Json(body)))
 }
 
 #[cfg(test)]
