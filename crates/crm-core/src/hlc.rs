@@ -24,13 +24,44 @@ pub const MAX_COUNTER: u32 = 99_999;
 #[error("not an HLC (expected WWWWWWWWWWWWWWW-CCCCC-NNNNNNNNNNNNNNNN): {0:?}")]
 pub struct HlcParseError(pub String);
 
+/// Lowercase hex digits of the node id.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl Hlc {
+    /// The wire form written digit by digit, without the formatting machinery: a first
+    /// sync writes millions of field versions in it. `None` outside the wire form's range.
+    fn wire(&self) -> Option<[u8; 38]> {
+        if self.wall_ms > MAX_WALL_MS || self.counter > MAX_COUNTER {
+            return None;
+        }
+        let mut b = [b'-'; 38];
+        let mut wall = self.wall_ms;
+        for d in b[..15].iter_mut().rev() {
+            *d = b'0' + (wall % 10) as u8;
+            wall /= 10;
+        }
+        let mut counter = self.counter;
+        for d in b[16..21].iter_mut().rev() {
+            *d = b'0' + (counter % 10) as u8;
+            counter /= 10;
+        }
+        for (i, d) in b[22..].iter_mut().enumerate() {
+            *d = HEX[((self.node >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        Some(b)
+    }
+}
+
 impl fmt::Display for Hlc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:015}-{:05}-{:016x}",
-            self.wall_ms, self.counter, self.node
-        )
+        match self.wire() {
+            Some(b) => f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?),
+            None => write!(
+                f,
+                "{:015}-{:05}-{:016x}",
+                self.wall_ms, self.counter, self.node
+            ),
+        }
     }
 }
 
@@ -42,31 +73,58 @@ impl FromStr for Hlc {
         if b.len() != 38 || b[15] != b'-' || b[21] != b'-' {
             return Err(err());
         }
-        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        let hex = b[22..]
-            .iter()
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c));
-        if !digits(0..15) || !digits(16..21) || !hex {
-            return Err(err());
+        let decimal = |digits: &[u8]| {
+            digits.iter().try_fold(0u64, |n, c| {
+                c.is_ascii_digit().then(|| n * 10 + u64::from(c - b'0'))
+            })
+        };
+        let hex = b[22..].iter().try_fold(0u64, |n, c| {
+            let digit = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                _ => return None,
+            };
+            Some(n << 4 | u64::from(digit))
+        });
+        match (decimal(&b[..15]), decimal(&b[16..21]), hex) {
+            (Some(wall_ms), Some(counter), Some(node)) => Ok(Hlc {
+                wall_ms,
+                counter: counter as u32,
+                node,
+            }),
+            _ => Err(err()),
         }
-        Ok(Hlc {
-            wall_ms: s[0..15].parse().map_err(|_| err())?,
-            counter: s[16..21].parse().map_err(|_| err())?,
-            node: u64::from_str_radix(&s[22..], 16).map_err(|_| err())?,
-        })
     }
 }
 
 impl Serialize for Hlc {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.wire() {
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).map_err(serde::ser::Error::custom)?),
+            None => s.collect_str(self),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Hlc {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        d.deserialize_str(WireVisitor)
+    }
+}
+
+/// Reads the wire string where it lies (no `String` per timestamp when the input has no
+/// escapes, the usual case).
+struct WireVisitor;
+
+impl serde::de::Visitor<'_> for WireVisitor {
+    type Value = Hlc;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an HLC wire string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Hlc, E> {
+        s.parse().map_err(E::custom)
     }
 }
 
@@ -263,6 +321,17 @@ mod tests {
         assert_eq!(corrected.wall_ms, 1_010);
     }
 
+    #[test]
+    fn out_of_range_timestamps_are_written_whole_and_never_read_back() {
+        let big = Hlc {
+            wall_ms: MAX_WALL_MS + 1,
+            counter: 0,
+            node: 1,
+        };
+        assert_eq!(big.to_string(), "1000000000000000-00000-0000000000000001");
+        assert!(big.to_string().parse::<Hlc>().is_err());
+    }
+
     proptest! {
         #[test]
         fn string_order_is_clock_order(a in any::<(u64, u32, u64)>(), b in any::<(u64, u32, u64)>()) {
@@ -270,6 +339,22 @@ mod tests {
             let b = Hlc { wall_ms: b.0 % (MAX_WALL_MS + 1), counter: b.1 % (MAX_COUNTER + 1), node: b.2 };
             prop_assert_eq!(a.cmp(&b), a.to_string().cmp(&b.to_string()));
             prop_assert_eq!(a.to_string().parse::<Hlc>().unwrap(), a);
+            let reference = format!("{:015}-{:05}-{:016x}", a.wall_ms, a.counter, a.node);
+            prop_assert_eq!(a.to_string(), reference.clone());
+            let json = serde_json::to_string(&a).unwrap();
+            prop_assert_eq!(&json, &format!("\"{reference}\""));
+            prop_assert_eq!(serde_json::from_str::<Hlc>(&json).unwrap(), a);
+        }
+
+        #[test]
+        fn anything_but_the_wire_form_is_refused(s in "[0-9a-f-]{36,40}") {
+            let strict = s.len() == 38
+                && s.as_bytes()[15] == b'-'
+                && s.as_bytes()[21] == b'-'
+                && s[..15].bytes().all(|c| c.is_ascii_digit())
+                && s[16..21].bytes().all(|c| c.is_ascii_digit())
+                && s[22..].bytes().all(|c| c.is_ascii_hexdigit());
+            prop_assert_eq!(s.parse::<Hlc>().is_ok(), strict);
         }
 
         #[test]
