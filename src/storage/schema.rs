@@ -18,7 +18,9 @@ pub const RECORDS: &str = "records";
 
 pub const BY_SORT: &str = "by_sort";
 pub const BY_SEARCH: &str = "by_search";
+/// Dropped in schema step 6 (no read used it).
 pub const BY_OWNER: &str = "by_owner";
+/// Dropped in schema step 6 (no read used it).
 pub const BY_UPDATED: &str = "by_updated";
 pub const BY_NEXT_VISIT: &str = "by_next_visit";
 pub const BY_COMPANY: &str = "by_company";
@@ -30,7 +32,7 @@ pub const BY_BIRTHDAY: &str = "by_birthday";
 pub const BY_KIND: &str = "by_kind";
 
 /// Current schema version.
-pub const VERSION: u32 = 5;
+pub const VERSION: u32 = 6;
 
 /// The production database name.
 pub const DB_NAME: &str = "field-crm";
@@ -45,10 +47,17 @@ pub struct Store {
 
 /// The versionchange transaction of the upgrade being run, for adding indexes to stores
 /// that already exist (indexed_db_futures 0.6 exposes only new stores in its callback).
-fn upgrade_transaction() -> Option<web_sys::IdbTransaction> {
-    let event: web_sys::Event = web_sys::window()?.event().dyn_into().ok()?;
-    let request: web_sys::IdbRequest = event.target()?.dyn_into().ok()?;
-    request.transaction()
+fn upgrade_transaction() -> indexed_db_futures::Result<web_sys::IdbTransaction> {
+    let current = || -> Option<web_sys::IdbTransaction> {
+        let event: web_sys::Event = web_sys::window()?.event().dyn_into().ok()?;
+        let request: web_sys::IdbRequest = event.target()?.dyn_into().ok()?;
+        request.transaction()
+    };
+    current().ok_or_else(|| {
+        indexed_db_futures::error::Error::from(wasm_bindgen::JsValue::from_str(
+            "no upgrade transaction",
+        ))
+    })
 }
 
 fn add_index(
@@ -87,11 +96,7 @@ fn step_2(db: &Database) -> indexed_db_futures::Result<()> {
         .create_index(BY_INTERACTION, "ids".into())
         .with_multi_entry(true)
         .build()?;
-    let tx = upgrade_transaction().ok_or_else(|| {
-        indexed_db_futures::error::Error::from(wasm_bindgen::JsValue::from_str(
-            "no upgrade transaction",
-        ))
-    })?;
+    let tx = upgrade_transaction()?;
     let customers = tx.object_store(CUSTOMERS)?;
     add_index(&customers, BY_SEARCH, "search_keys", true)?;
     add_index(&customers, BY_OWNER, "owner", false)?;
@@ -130,17 +135,24 @@ fn step_5(db: &Database) -> indexed_db_futures::Result<()> {
         .with_key_path("key".into())
         .build()?;
     records.create_index(BY_ENTITY, "entity".into()).build()?;
-    let tx = upgrade_transaction().ok_or_else(|| {
-        indexed_db_futures::error::Error::from(wasm_bindgen::JsValue::from_str(
-            "no upgrade transaction",
-        ))
-    })?;
+    let tx = upgrade_transaction()?;
     let timeline = tx.object_store(TIMELINE)?;
     add_index(&timeline, BY_CAMPAIGN, "campaigns", true)?;
     let customers = tx.object_store(CUSTOMERS)?;
     add_index(&customers, BY_CARE, "care_due", true)?;
     add_index(&customers, BY_BIRTHDAY, "birthday_md", false)?;
     add_index(&customers, BY_KIND, "kind", false)?;
+    Ok(())
+}
+
+/// Schema step 6: drops the owner and last-update indexes on customers, which no read
+/// uses: each cost an index entry per customer written (a first sync of a large account
+/// writes 100,000).
+fn step_6() -> indexed_db_futures::Result<()> {
+    let tx = upgrade_transaction()?;
+    let customers = tx.object_store(CUSTOMERS)?;
+    customers.delete_index(BY_OWNER)?;
+    customers.delete_index(BY_UPDATED)?;
     Ok(())
 }
 
@@ -181,6 +193,9 @@ impl Store {
                 }
                 if old < 5 && new >= 5 {
                     step_5(&db)?;
+                }
+                if old < 6 && new >= 6 {
+                    step_6()?;
                 }
                 Ok(())
             })

@@ -169,6 +169,13 @@ async fn upgrades_from_version_1_with_data() {
     assert!(v2.timeline(id).await.unwrap().is_empty());
     let record: CustomerRecord = v2.customer(id).await.unwrap().unwrap();
     assert!(record.sort_key.unwrap().starts_with("王芳\u{0}"));
+    let tx = v2.db.transaction(CUSTOMERS).build().unwrap();
+    let indexes: Vec<String> = tx.object_store(CUSTOMERS).unwrap().index_names().collect();
+    assert!(indexes.contains(&BY_SEARCH.to_string()), "{indexes:?}");
+    assert!(
+        !indexes.contains(&BY_OWNER.to_string()) && !indexes.contains(&BY_UPDATED.to_string()),
+        "unused indexes are dropped: {indexes:?}"
+    );
 }
 
 /// A data-version-3 record keyed by every trailing run of its phone digits is re-keyed
