@@ -107,7 +107,11 @@ pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
     }
     if version < 2 {
         // v1 records lack search keys, aggregates and versions: derive them.
-        rederive_customers(&tx.object_store(CUSTOMERS)?).await?;
+        rewrite_customers(
+            &tx.object_store(CUSTOMERS)?,
+            CustomerRecord::refresh_derived,
+        )
+        .await?;
     }
     if version < 3 {
         // v2 records lack the care dates: derive them from each customer's purchases.
@@ -126,38 +130,40 @@ pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
                 .or_default()
                 .extend(block.items);
         }
-        let records: Vec<CustomerRecord> = customers
-            .get_all()
-            .serde()?
-            .await?
-            .collect::<Result<_, _>>()?;
-        for mut record in records {
+        rewrite_customers(&customers, |record| {
             let items = by_customer
                 .remove(&record.customer.id.to_string())
                 .unwrap_or_default();
             record.set_interactions(&items);
-            customers.put(&record).serde()?.await?;
-        }
+        })
+        .await?;
     }
     if version == 3 {
         // v3 records keep a search key per trailing run of phone digits: derive the two
         // phone keys instead (older versions were re-derived whole above).
-        rederive_customers(&tx.object_store(CUSTOMERS)?).await?;
+        rewrite_customers(
+            &tx.object_store(CUSTOMERS)?,
+            CustomerRecord::refresh_derived,
+        )
+        .await?;
     }
     put(&meta, DATA_VERSION, &CURRENT_DATA_VERSION).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Re-derives every stored customer's index fields (search keys, sort key, care dates).
-async fn rederive_customers(customers: &ObjectStore<'_>) -> Result<(), StoreError> {
+/// Rewrites every stored customer after `change` (in the caller's transaction).
+async fn rewrite_customers(
+    customers: &ObjectStore<'_>,
+    mut change: impl FnMut(&mut CustomerRecord),
+) -> Result<(), StoreError> {
     let records: Vec<CustomerRecord> = customers
         .get_all()
         .serde()?
         .await?
         .collect::<Result<_, _>>()?;
     for mut record in records {
-        record.refresh_derived();
+        change(&mut record);
         // Not awaited one by one: a failed put aborts the transaction, and its commit
         // is awaited by the caller.
         customers.put(&record).serde()?;

@@ -62,20 +62,29 @@ impl NextPage {
     /// Sends `GET path` now, in the background.
     fn request(session: &Session, path: String) -> NextPage {
         let (done, answer) = oneshot::channel();
-        let url = format!("{}{path}", base(&session.server));
-        let auth = format!("Bearer {}", session.token);
+        let (url, auth) = endpoint(session, &path);
         wasm_bindgen_futures::spawn_local(async move {
-            let response = match HttpRequest::get(&url)
-                .header("Authorization", &auth)
-                .build()
-            {
-                Ok(request) => request.send().await.ok(),
-                Err(_) => None,
-            };
-            let _ = done.send(response);
+            let _ = done.send(get(&url, &auth).await);
         });
         NextPage { path, answer }
     }
+}
+
+/// The URL of `path` on the session's server and its `Authorization` value.
+fn endpoint(session: &Session, path: &str) -> (String, String) {
+    (
+        format!("{}{path}", base(&session.server)),
+        format!("Bearer {}", session.token),
+    )
+}
+
+/// `GET url`; `None` when it could not be sent or no answer came.
+async fn get(url: &str, auth: &str) -> Option<gloo_net::http::Response> {
+    let request = HttpRequest::get(url)
+        .header("Authorization", auth)
+        .build()
+        .ok()?;
+    request.send().await.ok()
 }
 
 /// Sends one engine request (or takes its answer from `next`, when that is the same
@@ -83,20 +92,15 @@ impl NextPage {
 /// leaves the request for the page after it in `next`.
 pub async fn send(session: &Session, request: &Request, next: &mut Option<NextPage>) -> Reply {
     let path = request.path();
-    let url = format!("{}{path}", base(&session.server));
-    let auth = format!("Bearer {}", session.token);
+    let (url, auth) = endpoint(session, &path);
     let response = match (request, next.take()) {
         (Request::Pull { .. }, Some(page)) if page.path == path => page.answer.await.ok().flatten(),
-        _ => {
-            let built = match request {
-                Request::Push { body, .. } => HttpRequest::post(&url)
-                    .header("Authorization", &auth)
-                    .json(body),
-                Request::Pull { .. } => HttpRequest::get(&url)
-                    .header("Authorization", &auth)
-                    .build(),
-            };
-            match built {
+        (Request::Pull { .. }, _) => get(&url, &auth).await,
+        (Request::Push { body, .. }, _) => {
+            match HttpRequest::post(&url)
+                .header("Authorization", &auth)
+                .json(body)
+            {
                 Ok(built) => built.send().await.ok(),
                 Err(_) => None,
             }
