@@ -144,9 +144,15 @@ async function pullOnce(browser, origin, size) {
     const page = await context.newPage();
     page.setDefaultTimeout(60_000);
     const errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    // Printed as they come too: a pull that stalls on a failing write never gets to the
+    // summary below.
+    const noteError = (text) => {
+      if (errors.length < 5) log(`${size}: page error: ${text}`);
+      errors.push(text);
+    };
+    page.on('pageerror', (e) => noteError(e.message));
     page.on('crash', () => log(`${size}: the page crashed at ${new Date().toISOString()}`));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('console', (m) => m.type() === 'error' && noteError(m.text()));
     await page.goto(`${origin}/sync`);
     const field = (label) => page.getByLabel(label, { exact: true });
     await field('Server').waitFor();

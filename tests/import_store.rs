@@ -13,12 +13,13 @@ use crm_app::storage::{
     Now, Store,
 };
 use crm_core::{
-    change::{field_diff, Entity},
+    change::{field_diff, Change, Entity},
     import::{
         backup::{parse_backup, BackupError},
         merge_customers::{MergePlan, MERGED_INTO},
     },
     sync::{Pending, Restamp, SyncConfig, SyncEngine},
+    wire::Homes,
     Clock, Customer, CustomerDraft, Hlc, InteractionDraft, InteractionKind,
 };
 use serde_json::{json, Value};
@@ -425,6 +426,34 @@ async fn merge_moves_interactions_tombstones_and_repoints_contacts() {
     let was = store.customer(contact.id).await.unwrap().unwrap();
     assert!(re_pointed.base.is_some());
     assert!(re_pointed.base < Some(was.versions["company_id"]));
+
+    // Another device edits a moved interaction before the merge reaches the server:
+    // the page names only its old customer, and the edit still finds it where this
+    // device moved it.
+    let call = timeline.iter().find(|i| i.summary == "Call B").unwrap().id;
+    let edit = Change {
+        entity: Entity::Interaction,
+        id: call,
+        field: "summary".into(),
+        value: json!("Call B, rescheduled"),
+        hlc: Hlc {
+            wall_ms: now().ms + 3_600_000,
+            counter: 0,
+            node: 0x999,
+        },
+        base: None,
+    };
+    let homes: Homes = [(call, vec![b.id])].into();
+    store
+        .apply_remote(&[edit], &homes, "c1", now().ms)
+        .await
+        .unwrap();
+    let after = store.timeline(a.id).await.unwrap();
+    assert_eq!(after.len(), 3, "edited in place, not copied: {after:?}");
+    assert!(after
+        .iter()
+        .any(|i| i.id == call && i.summary == "Call B, rescheduled"));
+    assert!(store.timeline(b.id).await.unwrap().is_empty());
 
     // Merging again is refused: the other one is gone.
     let again = store

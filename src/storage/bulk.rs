@@ -30,6 +30,7 @@ use uuid::Uuid;
 
 use super::{
     customers::get_record,
+    homes,
     js_objects::js_objects,
     meta, outbox,
     records::{CustomerRecord, TimelineBlock},
@@ -598,7 +599,11 @@ impl Store {
         let mut survivor_blocks = blocks_of(&timeline, survivor_id).await?;
         let first_touched = survivor_blocks.len().saturating_sub(1);
         let moved = moved_items.len();
+        // Where the moved interactions are now, until the server knows (`homes`).
+        let meta_store = tx.object_store(META)?;
+        let mut local_homes = homes::local_homes(&meta_store).await?;
         for (mut item, mut versions) in moved_items {
+            local_homes.insert(item.id, survivor_id);
             if let Some(value) = repoints.get(&item.id) {
                 item.customer_id = survivor_id;
                 let before: Versions = versions.clone().into_iter().collect();
@@ -615,6 +620,7 @@ impl Store {
             place(&mut survivor_blocks, survivor_id, item, versions);
         }
         if moved > 0 {
+            homes::put_local_homes(&meta_store, &local_homes)?;
             timeline
                 .delete(interaction_range(retired_id))
                 .serde()?

@@ -4,7 +4,9 @@
 //! Layout (chosen from BENCH.md's measurements, where one record per interaction costs
 //! sixteen minutes for a million): customers are one record each, carrying their derived
 //! search keys, sort key and per-customer aggregates; interactions live in per-customer
-//! blocks of up to [`timeline::BLOCK_SIZE`]; the outbox holds one change per changed field (batch records for bulk imports).
+//! blocks of up to [`timeline::BLOCK_SIZE`], found by customer (no index by interaction:
+//! see [`homes`]); the outbox holds one change per changed field (batch records for bulk
+//! imports).
 //! A record write and its outbox entries always share one readwrite transaction.
 
 pub mod bulk;
@@ -15,6 +17,7 @@ pub mod demo;
 pub mod entities;
 pub mod error;
 mod first_pull;
+pub mod homes;
 mod js_objects;
 mod json_field;
 pub mod meta;

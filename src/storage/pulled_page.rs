@@ -1,24 +1,27 @@
 //! The customers and interactions of one pulled page merged with batched IndexedDB
 //! requests. A request awaited on its own costs about a millisecond of round trip to
 //! the browser's storage process, so every read the page needs is issued before the
-//! first is awaited, in three waves (customer records and interaction lookups; blocks of
-//! the customers found; blocks and records of customers first met through an
-//! interaction), the merge itself runs in memory, and each touched block and customer
-//! record is put once, without awaiting each put (a failed put aborts the transaction).
+//! first is awaited, in three waves (customer records and parked fields; blocks of the
+//! customers the page's interactions may be filed under, see `homes`; blocks and records
+//! of customers first met through an interaction), the merge itself runs in memory, and
+//! each touched block and customer record is put once, without awaiting each put (a
+//! failed put aborts the transaction).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crm_core::{change::Change, change::Entity, merge::RecordState, Customer, Interaction};
+use crm_core::{
+    change::Change, change::Entity, merge::RecordState, wire::Homes, Customer, Interaction,
+};
 use indexed_db_futures::{object_store::ObjectStore, prelude::*};
 use uuid::Uuid;
 
 use super::{
     conflict_log::Losses,
     first_pull::{FirstPull, Stored},
+    homes::{candidates, holder, LocalHomes},
     js_objects::js_objects,
     records::{CustomerRecord, ParkedRecord, TimelineBlock},
     remote::{from_state, merge_into, park, parked_key, to_map},
-    schema::BY_INTERACTION,
     timeline::{customer_range, place},
     StoreError,
 };
@@ -32,6 +35,16 @@ pub(super) struct PageStores<'s, 'tx> {
     pub timeline: &'s ObjectStore<'tx>,
     pub parked: &'s ObjectStore<'tx>,
     pub first_pull: &'s FirstPull,
+}
+
+/// Where the page's interactions may be stored already (see `homes`).
+pub(super) struct PageHomes<'h> {
+    /// The pulled pages' `homes`.
+    pub served: &'h Homes,
+    /// This device's own re-points, kept current when a pulled change moves one.
+    pub local: &'h mut LocalHomes,
+    /// Whether `local` changed (the caller stores it then).
+    pub local_changed: bool,
 }
 
 /// What the page reads and changes, kept in memory until the final puts.
@@ -122,6 +135,7 @@ pub(super) async fn merge_page(
     stores: PageStores<'_, '_>,
     customer_groups: Vec<Group<'_>>,
     interaction_groups: Vec<Group<'_>>,
+    homes: &mut PageHomes<'_>,
     now_ms: u64,
     losses: &mut Losses,
 ) -> Result<usize, StoreError> {
@@ -146,22 +160,9 @@ pub(super) async fn merge_page(
             .collect::<Result<_, _>>()?,
     };
 
-    // Wave 1: customer records of the page, where each pulled interaction that may be
-    // stored already is (the block's key, not the block), and parked fields.
-    let index = timeline.index(BY_INTERACTION)?;
-    let mut lookups = Vec::with_capacity(interaction_groups.len());
+    // Wave 1: customer records of the page and parked fields of its interactions.
     let mut parked_requests = Vec::new();
     for (id, _) in &interaction_groups {
-        let lookup = match first_pull.may_hold(Stored::Interaction, *id) {
-            true => Some(
-                index
-                    .get_key(id.to_string())
-                    .with_key_type::<(String, u32)>()
-                    .serde()?,
-            ),
-            false => None,
-        };
-        lookups.push(lookup);
         let key = parked_key(Entity::Interaction, *id);
         let waiting = match parked_keys.contains(&key) {
             true => Some(parked.get(key).serde()?),
@@ -176,14 +177,6 @@ pub(super) async fn merge_page(
             customer_groups.iter().map(|(id, _)| *id),
         )
         .await?;
-    let mut found: Vec<Option<Uuid>> = Vec::with_capacity(lookups.len());
-    for lookup in lookups {
-        let key: Option<(String, u32)> = match lookup {
-            Some(request) => request.await?,
-            None => None,
-        };
-        found.push(key.and_then(|(customer, _)| customer.parse().ok()));
-    }
     let mut parked_states: Vec<Option<RecordState>> = Vec::with_capacity(parked_requests.len());
     for request in parked_requests {
         let waiting: Option<ParkedRecord> = match request {
@@ -193,8 +186,18 @@ pub(super) async fn merge_page(
         parked_states.push(waiting.map(|p| p.state));
     }
 
-    // Wave 2: blocks of the owners found and of new customers (their aggregates are
-    // computed from interactions that may have arrived before them).
+    // Wave 2: blocks of every customer a pulled interaction that may be stored already
+    // may be filed under (`homes`), and of new customers (their aggregates are computed
+    // from interactions that may have arrived before them).
+    let places: Vec<BTreeSet<Uuid>> = interaction_groups
+        .iter()
+        .map(
+            |(id, group)| match first_pull.may_hold(Stored::Interaction, *id) {
+                true => candidates(*id, group, homes.served, homes.local),
+                false => BTreeSet::new(),
+            },
+        )
+        .collect();
     let new_customers: Vec<Uuid> = loaded
         .records
         .iter()
@@ -205,9 +208,14 @@ pub(super) async fn merge_page(
         .read_blocks(
             timeline,
             first_pull,
-            found.iter().flatten().copied().chain(new_customers),
+            places.iter().flatten().copied().chain(new_customers),
         )
         .await?;
+    let found: Vec<Option<Uuid>> = interaction_groups
+        .iter()
+        .zip(&places)
+        .map(|((id, _), places)| holder(*id, places, &loaded.blocks))
+        .collect();
 
     // Merge every interaction's fields in memory.
     let mut merged = Vec::with_capacity(interaction_groups.len());
@@ -257,6 +265,12 @@ pub(super) async fn merge_page(
             parked.delete(key).primitive()?;
         }
         first_pull.stored(Stored::Interaction, [m.id]);
+        if let Some(home) = homes.local.get_mut(&m.id) {
+            if *home != interaction.customer_id {
+                *home = interaction.customer_id;
+                homes.local_changed = true;
+            }
+        }
         place_interaction(
             &mut loaded,
             &mut dirty,
@@ -383,7 +397,6 @@ fn place_interaction(
                 return;
             }
             block.items.retain(|i| i.id != id);
-            block.ids.retain(|i| *i != id.to_string());
             block.versions.remove(&id.to_string());
             block.refresh_campaigns();
             dirty.insert((old_owner, block.block));

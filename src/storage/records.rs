@@ -127,13 +127,13 @@ impl CustomerRecord {
 pub const CARE_PURCHASES: usize = 3;
 
 /// Up to [`super::timeline::BLOCK_SIZE`] interactions of one customer in one record,
-/// keyed `[customer_id, block]`; `ids` feeds a multi-entry index to find any
-/// interaction's block.
+/// keyed `[customer_id, block]`. Found by customer only (see `storage::homes`); blocks
+/// written before schema 7 also carry the `ids` the index by interaction used, which
+/// reads ignore.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineBlock {
     pub customer_id: String,
     pub block: u32,
-    pub ids: Vec<String>,
     /// Stored as one JSON string (see `json_field`).
     #[serde(with = "super::json_field")]
     pub items: Vec<Interaction>,

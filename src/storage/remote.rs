@@ -8,6 +8,7 @@ use crm_core::{
     change::{Change, Entity},
     merge::{restamp_field, RecordState},
     sync::Restamp,
+    wire::Homes,
     Clock, Hlc,
 };
 use indexed_db_futures::{
@@ -21,10 +22,13 @@ use uuid::Uuid;
 use super::{
     conflict_log::Losses,
     customers::get_record,
-    entities, meta,
-    pulled_page::{merge_page, PageStores},
-    records::{ParkedRecord, SegmentFields, SegmentRecord, TimelineBlock},
-    schema::{BY_INTERACTION, CONFLICTS, CUSTOMERS, META, PARKED, RECORDS, SEGMENTS, TIMELINE},
+    entities,
+    homes::{candidates, local_homes, put_local_homes, LocalHomes},
+    meta,
+    pulled_page::{merge_page, PageHomes, PageStores},
+    records::{ParkedRecord, SegmentFields, SegmentRecord},
+    schema::{CONFLICTS, CUSTOMERS, META, PARKED, RECORDS, SEGMENTS, TIMELINE},
+    timeline::find_blocks,
     Store, StoreError,
 };
 
@@ -93,27 +97,22 @@ pub(super) fn merge_into(
         .count()
 }
 
-async fn block_of(
-    timeline: &ObjectStore<'_>,
-    id: Uuid,
-) -> Result<Option<TimelineBlock>, StoreError> {
-    let index = timeline.index(BY_INTERACTION)?;
-    Ok(index.get(id.to_string()).serde()?.await?)
-}
-
 pub(super) fn parked_key(entity: Entity, id: Uuid) -> String {
     entities::record_key(entity, id)
 }
 
 impl Store {
-    /// Applies one pulled page and stores `cursor`, all in one transaction.
+    /// Applies one pulled page (with its `homes`, see `storage::homes`) and stores
+    /// `cursor`, all in one transaction.
     pub async fn apply_remote(
         &self,
         changes: &[Change],
+        homes: &Homes,
         cursor: &str,
         now_ms: u64,
     ) -> Result<ApplyReport, StoreError> {
-        self.apply_pulled(changes, cursor, now_ms, None).await
+        self.apply_pulled(changes, homes, cursor, now_ms, None)
+            .await
     }
 
     /// [`apply_remote`](Self::apply_remote) that also stores the sync engine's clock
@@ -123,6 +122,7 @@ impl Store {
     pub async fn apply_pulled(
         &self,
         changes: &[Change],
+        homes: &Homes,
         cursor: &str,
         now_ms: u64,
         engine: Option<(&Clock, Hlc)>,
@@ -228,14 +228,27 @@ impl Store {
             parked: &parked,
             first_pull: &self.first_pull,
         };
+        let mut local = match interaction_groups.is_empty() {
+            true => LocalHomes::new(),
+            false => local_homes(&meta_store).await?,
+        };
+        let mut page_homes = PageHomes {
+            served: homes,
+            local: &mut local,
+            local_changed: false,
+        };
         report.applied += merge_page(
             stores,
             customer_groups,
             interaction_groups,
+            &mut page_homes,
             now_ms,
             &mut losses,
         )
         .await?;
+        if page_homes.local_changed {
+            put_local_homes(&meta_store, &local)?;
+        }
         losses
             .log(&tx.object_store(CONFLICTS)?, &customers, &records, now_ms)
             .await?;
@@ -295,6 +308,31 @@ pub(super) async fn park(
     Ok(())
 }
 
+/// The timeline blocks holding the re-stamped interactions, found by the customers the
+/// re-stamped changes and this device's re-points name (see `storage::homes`).
+async fn restamped_blocks(
+    tx: &Transaction<'_>,
+    timeline: &ObjectStore<'_>,
+    restamps: &[Restamp],
+) -> Result<Vec<crate::storage::records::TimelineBlock>, StoreError> {
+    let mut changes: BTreeMap<Uuid, Vec<&Change>> = BTreeMap::new();
+    for r in restamps
+        .iter()
+        .filter(|r| r.change.entity == Entity::Interaction)
+    {
+        changes.entry(r.change.id).or_default().push(&r.change);
+    }
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let local = local_homes(&tx.object_store(META)?).await?;
+    let wanted = changes
+        .into_iter()
+        .map(|(id, group)| (id, candidates(id, &group, &Homes::new(), &local)))
+        .collect();
+    find_blocks(timeline, &wanted).await
+}
+
 /// Moves record field versions from a re-stamped change's old HLC to its new one.
 pub(crate) async fn restamp_versions(
     tx: &Transaction<'_>,
@@ -304,6 +342,7 @@ pub(crate) async fn restamp_versions(
     let timeline = tx.object_store(TIMELINE)?;
     let segments = tx.object_store(SEGMENTS)?;
     let records = tx.object_store(RECORDS)?;
+    let mut interaction_blocks = restamped_blocks(tx, &timeline, restamps).await?;
     for r in restamps {
         match r.change.entity {
             Entity::Customer => {
@@ -314,13 +353,16 @@ pub(crate) async fn restamp_versions(
                 }
             }
             Entity::Interaction => {
-                if let Some(mut block) = block_of(&timeline, r.change.id).await? {
-                    let moved = block
+                if let Some(block) = interaction_blocks
+                    .iter_mut()
+                    .find(|b| b.items.iter().any(|i| i.id == r.change.id))
+                {
+                    if block
                         .versions
                         .get_mut(&r.change.id.to_string())
-                        .is_some_and(|v| restamp_field(v, &r.change.field, r.old, r.change.hlc));
-                    if moved {
-                        timeline.put(&block).serde()?.await?;
+                        .is_some_and(|v| restamp_field(v, &r.change.field, r.old, r.change.hlc))
+                    {
+                        timeline.put(&*block).serde()?.await?;
                     }
                 }
             }

@@ -24,6 +24,7 @@ pub const BY_OWNER: &str = "by_owner";
 pub const BY_UPDATED: &str = "by_updated";
 pub const BY_NEXT_VISIT: &str = "by_next_visit";
 pub const BY_COMPANY: &str = "by_company";
+/// Dropped in schema step 7 (interactions are found by customer, see `storage::homes`).
 pub const BY_INTERACTION: &str = "by_interaction";
 pub const BY_ENTITY: &str = "by_entity";
 pub const BY_CAMPAIGN: &str = "by_campaign";
@@ -32,7 +33,7 @@ pub const BY_BIRTHDAY: &str = "by_birthday";
 pub const BY_KIND: &str = "by_kind";
 
 /// Current schema version.
-pub const VERSION: u32 = 6;
+pub const VERSION: u32 = 7;
 
 /// The production database name.
 pub const DB_NAME: &str = "field-crm";
@@ -156,6 +157,16 @@ fn step_6() -> indexed_db_futures::Result<()> {
     Ok(())
 }
 
+/// Schema step 7: drops the index by interaction id on timeline blocks. Its entries
+/// (one per interaction, rewritten with every block put) were half the cost of storing
+/// a first sync; a stored interaction is found by its customers instead
+/// (`storage::homes`).
+fn step_7() -> indexed_db_futures::Result<()> {
+    let tx = upgrade_transaction()?;
+    tx.object_store(TIMELINE)?.delete_index(BY_INTERACTION)?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating or upgrading) the app's database. `on_blocked` is called when an
     /// older tab holds the database open, so the UI can say so while it waits.
@@ -196,6 +207,9 @@ impl Store {
                 }
                 if old < 6 && new >= 6 {
                     step_6()?;
+                }
+                if old < 7 && new >= 7 {
+                    step_7()?;
                 }
                 Ok(())
             })

@@ -11,6 +11,7 @@ use super::{
 use crm_core::{
     change::{Change, Entity},
     sync::{SyncConfig, SyncEngine},
+    wire::Homes,
     Clock, Hlc,
 };
 use std::cell::RefCell;
@@ -176,6 +177,75 @@ async fn upgrades_from_version_1_with_data() {
         !indexes.contains(&BY_OWNER.to_string()) && !indexes.contains(&BY_UPDATED.to_string()),
         "unused indexes are dropped: {indexes:?}"
     );
+    let tx = v2.db.transaction(TIMELINE).build().unwrap();
+    let indexes: Vec<String> = tx.object_store(TIMELINE).unwrap().index_names().collect();
+    assert_eq!(
+        indexes,
+        vec![BY_CAMPAIGN.to_string()],
+        "no index by interaction"
+    );
+}
+
+/// A clock-skew re-stamp moves an interaction field's version to the new HLC: the
+/// block is found by the customer a re-stamped `customer_id` names, or, when no
+/// re-stamped change names it, by a scan of the timeline.
+#[wasm_bindgen_test]
+async fn restamped_interactions_are_found_by_customer_or_by_scan() {
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let draft = crm_core::CustomerDraft {
+        name: "Qian Hui".into(),
+        ..Default::default()
+    };
+    let customer = store
+        .save_customer(None, &draft, now(), &stamp)
+        .await
+        .unwrap()
+        .customer;
+    let visit = crm_core::InteractionDraft {
+        kind: crm_core::InteractionKind::Visit,
+        date: "2026-11-20".into(),
+        summary: "Contract review".into(),
+        ..Default::default()
+    };
+    let logged = store
+        .log_interaction(customer.id, &visit, now(), &stamp)
+        .await
+        .unwrap();
+    let pending = store.outbox_pending().await.unwrap();
+    let of = |field: &str| {
+        pending
+            .iter()
+            .find(|p| p.change.id == logged.id && p.change.field == field)
+            .unwrap()
+            .clone()
+    };
+    let version = |blocks: &[super::records::TimelineBlock], field: &str| {
+        blocks[0].versions[&logged.id.to_string()][field]
+    };
+    for (restamped, field) in [
+        (vec![of("summary")], "summary"),
+        (vec![of("kind"), of("customer_id")], "kind"),
+    ] {
+        let clock = ENGINE.with(|e| e.borrow().clock().clone());
+        let restamps: Vec<crm_core::sync::Restamp> = restamped
+            .iter()
+            .map(|p| {
+                let mut change = p.change.clone();
+                change.hlc.wall_ms += 60_000;
+                crm_core::sync::Restamp {
+                    seq: p.seq,
+                    old: p.change.hlc,
+                    change,
+                }
+            })
+            .collect();
+        store.restamp(&restamps, &clock).await.unwrap();
+        let tx = store.db.transaction(TIMELINE).build().unwrap();
+        let blocks = super::timeline::blocks_of(&tx.object_store(TIMELINE).unwrap(), customer.id)
+            .await
+            .unwrap();
+        assert_eq!(version(&blocks, field), restamps[0].change.hlc, "{field}");
+    }
 }
 
 /// A data-version-3 record keyed by every trailing run of its phone digits is re-keyed
@@ -296,7 +366,10 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
             other,
         ),
     ];
-    let report = store.apply_remote(&page1, "c1", now().ms).await.unwrap();
+    let report = store
+        .apply_remote(&page1, &Homes::new(), "c1", now().ms)
+        .await
+        .unwrap();
     assert_eq!(report.applied, 2);
     assert_eq!(store.search_customers("芳", 10).await.unwrap().len(), 1);
     assert_eq!(
@@ -345,7 +418,10 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
             other,
         ),
     ];
-    let report = store.apply_remote(&page2, "c2", now().ms).await.unwrap();
+    let report = store
+        .apply_remote(&page2, &Homes::new(), "c2", now().ms)
+        .await
+        .unwrap();
     assert_eq!(report.applied, 1);
     let record = store.customer(cid).await.unwrap().unwrap();
     assert_eq!(record.customer.email, "theirs@example.com");
@@ -389,7 +465,10 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
         other,
     );
     later.base = Some(queued.last().unwrap().hlc);
-    store.apply_remote(&[later], "c2b", now().ms).await.unwrap();
+    store
+        .apply_remote(&[later], &Homes::new(), "c2b", now().ms)
+        .await
+        .unwrap();
     assert_eq!(
         store.customer(cid).await.unwrap().unwrap().customer.email,
         "later@example.com"
@@ -416,7 +495,10 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
             other,
         ),
     ];
-    store.apply_remote(&page3, "c3", now().ms).await.unwrap();
+    store
+        .apply_remote(&page3, &Homes::new(), "c3", now().ms)
+        .await
+        .unwrap();
     assert!(store.timeline(cid).await.unwrap().is_empty());
     let page4 = vec![
         change(
@@ -436,7 +518,10 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
             other,
         ),
     ];
-    store.apply_remote(&page4, "c4", now().ms).await.unwrap();
+    store
+        .apply_remote(&page4, &Homes::new(), "c4", now().ms)
+        .await
+        .unwrap();
     let timeline = store.timeline(cid).await.unwrap();
     assert_eq!(timeline.len(), 1);
     assert_eq!(timeline[0].amount_minor, Some(30000));
@@ -452,7 +537,10 @@ async fn pulled_changes_merge_by_field_with_conflicts_and_parking() {
         far + 60_000,
         other,
     )];
-    store.apply_remote(&page5, "c5", now().ms).await.unwrap();
+    store
+        .apply_remote(&page5, &Homes::new(), "c5", now().ms)
+        .await
+        .unwrap();
     assert_eq!(store.customer_count().await.unwrap(), 0);
 }
 
@@ -502,7 +590,10 @@ async fn workflow_records_save_diff_merge_and_tombstone() {
             0x999,
         ),
     ];
-    let report = store.apply_remote(&page, "c1", now().ms).await.unwrap();
+    let report = store
+        .apply_remote(&page, &Homes::new(), "c1", now().ms)
+        .await
+        .unwrap();
     assert_eq!(report.applied, 1);
     let stored: Deal = store
         .entity_record(Entity::Deal, id)
@@ -654,7 +745,10 @@ async fn a_page_of_interactions_is_placed_per_customer_and_re_pointed() {
             page.push(change(Entity::Interaction, id, field, value, far, other));
         }
     }
-    let report = store.apply_remote(&page, "c1", now().ms).await.unwrap();
+    let report = store
+        .apply_remote(&page, &Homes::new(), "c1", now().ms)
+        .await
+        .unwrap();
     assert_eq!(report.applied, 2 + 150 * 4);
     assert_eq!(store.timeline(a).await.unwrap().len(), 140);
     assert_eq!(store.timeline(b).await.unwrap().len(), 10);
@@ -683,7 +777,13 @@ async fn a_page_of_interactions_is_placed_per_customer_and_re_pointed() {
             other,
         ),
     ];
-    store.apply_remote(&page2, "c2", now().ms).await.unwrap();
+    // As the server sends them: every customer a re-pointed interaction was filed
+    // under, and the customer of one whose `customer_id` the page does not carry.
+    let homes: Homes = [(ids[0], vec![a, b]), (ids[1], vec![a])].into();
+    store
+        .apply_remote(&page2, &homes, "c2", now().ms)
+        .await
+        .unwrap();
     assert_eq!(store.timeline(a).await.unwrap().len(), 139);
     let on_b = store.timeline(b).await.unwrap();
     assert_eq!(on_b.len(), 11);
@@ -729,7 +829,10 @@ async fn a_first_pull_keeps_what_was_written_while_it_ran() {
         far,
         other,
     )];
-    store.apply_remote(&page1, "c1", now().ms).await.unwrap();
+    store
+        .apply_remote(&page1, &Homes::new(), "c1", now().ms)
+        .await
+        .unwrap();
 
     let draft = crm_core::InteractionDraft {
         kind: crm_core::InteractionKind::Visit,
@@ -751,7 +854,10 @@ async fn a_first_pull_keeps_what_was_written_while_it_ran() {
         other,
     )];
     page2.extend(visit(uuid::Uuid::now_v7(), 5));
-    store.apply_remote(&page2, "c2", now().ms).await.unwrap();
+    store
+        .apply_remote(&page2, &Homes::new(), "c2", now().ms)
+        .await
+        .unwrap();
 
     let timeline = store.timeline(cid).await.unwrap();
     assert_eq!(timeline.len(), 2, "{timeline:?}");

@@ -9,6 +9,8 @@ use crm_core::{
 use indexed_db_futures::{
     object_store::ObjectStore, prelude::*, transaction::TransactionMode, KeyRange,
 };
+use std::collections::{BTreeMap, BTreeSet};
+
 use uuid::Uuid;
 
 use super::{
@@ -41,6 +43,68 @@ pub(crate) async fn blocks_of(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Blocks read per request when [`find_blocks`] scans the whole timeline.
+const SCAN_CHUNK: usize = 256;
+
+/// The blocks holding the interactions of `wanted` (id → the customers it may be filed
+/// under, see `storage::homes`): those customers' blocks first, then, for any not found
+/// there, every block in key order. The scan is a rare fallback: only a re-stamp after
+/// a `clock_skew` refusal asks for an interaction whose customer it may not know.
+pub(crate) async fn find_blocks(
+    timeline: &ObjectStore<'_>,
+    wanted: &BTreeMap<Uuid, BTreeSet<Uuid>>,
+) -> Result<Vec<TimelineBlock>, StoreError> {
+    let mut missing: BTreeSet<Uuid> = wanted.keys().copied().collect();
+    let mut found = Vec::new();
+    let customers: BTreeSet<Uuid> = wanted.values().flatten().copied().collect();
+    for customer in customers {
+        for block in blocks_of(timeline, customer).await? {
+            keep_if_wanted(block, &mut missing, &mut found);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(found);
+    }
+    let keys: Vec<(String, u32)> = timeline
+        .get_all_keys::<(String, u32)>()
+        .serde()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    for chunk in keys.chunks(SCAN_CHUNK) {
+        if missing.is_empty() {
+            break;
+        }
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+            continue;
+        };
+        let range = KeyRange::Bound(first.clone(), false, last.clone(), false);
+        let blocks = timeline
+            .get_all()
+            .with_query::<(String, u32), _>(range)
+            .serde()?
+            .await?;
+        for block in blocks {
+            keep_if_wanted(block?, &mut missing, &mut found);
+        }
+    }
+    Ok(found)
+}
+
+/// Adds `block` to `found` when it holds interactions still `missing` (taking them off).
+fn keep_if_wanted(
+    block: TimelineBlock,
+    missing: &mut BTreeSet<Uuid>,
+    found: &mut Vec<TimelineBlock>,
+) {
+    let before = missing.len();
+    for item in &block.items {
+        missing.remove(&item.id);
+    }
+    if missing.len() < before {
+        found.push(block);
+    }
+}
+
 /// Splits a customer's interactions into blocks (bulk loads).
 pub fn into_blocks(customer_id: Uuid, items: Vec<Interaction>) -> Vec<TimelineBlock> {
     items
@@ -49,7 +113,6 @@ pub fn into_blocks(customer_id: Uuid, items: Vec<Interaction>) -> Vec<TimelineBl
         .map(|(n, chunk)| TimelineBlock {
             customer_id: customer_id.to_string(),
             block: n as u32,
-            ids: chunk.iter().map(|i| i.id.to_string()).collect(),
             items: chunk.to_vec(),
             versions: Default::default(),
             campaigns: Vec::new(),
@@ -140,17 +203,14 @@ pub(crate) fn place(
         blocks.push(TimelineBlock {
             customer_id: customer_id.to_string(),
             block,
-            ids: Vec::new(),
             items: Vec::new(),
             versions: Default::default(),
             campaigns: Vec::new(),
         });
     }
     let last = blocks.last_mut().expect("a block exists");
-    let id = interaction.id.to_string();
-    last.ids.push(id.clone());
+    last.versions.insert(interaction.id.to_string(), versions);
     last.items.push(interaction);
-    last.versions.insert(id, versions);
     last.refresh_campaigns();
     last
 }

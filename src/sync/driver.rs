@@ -171,6 +171,7 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) -> bool {
             Event::Apply {
                 mut changes,
                 mut cursor,
+                mut homes,
             } => {
                 // Pages that arrived while the last was stored: one transaction.
                 while let Some(Event::Apply { .. } | Event::Progress { .. }) = events.peek() {
@@ -178,9 +179,13 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) -> bool {
                         Some(Event::Apply {
                             changes: more,
                             cursor: last,
+                            homes: more_homes,
                         }) => {
                             changes.extend(more);
                             cursor = last;
+                            for (id, customers) in more_homes {
+                                homes.entry(id).or_default().extend(customers);
+                            }
                         }
                         Some(Event::Progress { pulled, more }) => {
                             sync.pulled.set(more.then_some(pulled))
@@ -192,7 +197,7 @@ async fn handle_events(store_ctx: StoreCtx, sync: SyncCtx) -> bool {
                 let state = engine::with(|e| e.state());
                 let engine = state.as_ref().map(|s| (&s.clock, s.floor));
                 let applied = store
-                    .apply_pulled(&changes, &cursor, engine::now_ms(), engine)
+                    .apply_pulled(&changes, &homes, &cursor, engine::now_ms(), engine)
                     .await;
                 if applied.is_ok() {
                     SAVED.set(state.map(|s| (s.clock, s.floor)));

@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::{
     change::{is_valid_field_name, Change, DELETED},
@@ -165,7 +166,18 @@ pub struct PullResponse {
     pub more: bool,
     /// The server's clock.
     pub server_hlc: Hlc,
+    /// An extra field (SYNC.md allows extras): for each interaction of the page a device
+    /// may hold under a customer the page does not name (the page lacks its
+    /// `customer_id`, or it has been re-pointed), every customer the server has filed it
+    /// under. Devices keep interactions in per-customer blocks and find a pulled one by
+    /// its customers, without an index entry per interaction.
+    #[serde(default, skip_serializing_if = "Homes::is_empty")]
+    pub homes: Homes,
 }
+
+/// Interaction id → every customer the server has filed it under (see
+/// [`PullResponse::homes`]).
+pub type Homes = std::collections::BTreeMap<Uuid, Vec<Uuid>>;
 
 /// `GET /health` answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -131,6 +131,7 @@ impl ServerModel {
             cursor,
             more,
             server_hlc: self.clock.tick(now),
+            homes: Default::default(),
         })
     }
 

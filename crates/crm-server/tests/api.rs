@@ -445,6 +445,51 @@ async fn pull_pages_in_server_order() {
     s.stop().await;
 }
 
+/// Devices find a stored interaction by its customers, not by its id: a page says
+/// where they may hold each interaction it does not name the customer of, and every
+/// customer a re-pointed one has been filed under.
+#[tokio::test]
+async fn pulled_interactions_say_where_devices_may_hold_them() {
+    let (s, t) = acme().await;
+    let now = now_ms();
+    let uuid = |n: u128| uuid::Uuid::from_u128(n).to_string();
+    let visit = |field: &str, value: Value, n: u32| {
+        json!({"entity": "interaction", "id": uuid(11), "field": field, "value": value,
+               "hlc": hlc(now, n, 1)})
+    };
+    let (status, body) = s
+        .push(
+            &t,
+            &[
+                change(1, "name", json!("Zhao Lei"), &hlc(now, 0, 1)),
+                change(2, "name", json!("赵磊"), &hlc(now, 1, 1)),
+                visit("customer_id", json!(uuid(1)), 2),
+                visit("kind", json!("visit"), 3),
+                visit("at", json!("2026-11-02T10:00:00"), 4),
+            ],
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+    let (_, page) = s.pull(&t, "").await;
+    assert!(page.get("homes").is_none(), "the page names it: {page}");
+    // Cut by the page boundary: the second page does not name the customer.
+    let (_, first) = s.pull(&t, "limit=3").await;
+    let (_, second) = s
+        .pull(&t, &format!("since={}", first["cursor"].as_str().unwrap()))
+        .await;
+    assert_eq!(second["homes"], json!({ uuid(11): [uuid(1)] }));
+
+    // A later edit of one field, then a merge of duplicates re-pointing it.
+    let cursor = page["cursor"].as_str().unwrap().to_string();
+    s.push(&t, &[visit("summary", json!("Tea"), 5)]).await;
+    let (_, edit) = s.pull(&t, &format!("since={cursor}")).await;
+    assert_eq!(edit["homes"], json!({ uuid(11): [uuid(1)] }));
+    s.push(&t, &[visit("customer_id", json!(uuid(2)), 6)]).await;
+    let (_, moved) = s.pull(&t, &format!("since={cursor}")).await;
+    assert_eq!(moved["homes"], json!({ uuid(11): [uuid(1), uuid(2)] }));
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn pulls_are_gzipped_for_clients_that_accept_it() {
     let (s, t) = acme().await;

@@ -406,6 +406,7 @@ impl SyncEngine {
         self.events.push_back(Event::Apply {
             changes: resp.changes,
             cursor: resp.cursor,
+            homes: resp.homes,
         });
         self.events.push_back(Event::Progress {
             pulled: self.pulled,

@@ -66,6 +66,7 @@ fn pulled(changes: Vec<Change>, cursor: &str, more: bool, wall: u64) -> Reply {
         cursor: cursor.into(),
         more,
         server_hlc: server(wall),
+        homes: Default::default(),
     })
 }
 
@@ -164,7 +165,8 @@ fn pushes_oldest_first_in_batches_and_pulls_every_page() {
     assert_eq!((e.queued_pages(), e.queued_events()), (0, 0));
     assert!(events.contains(&Event::Apply {
         changes: vec![r],
-        cursor: "7".into()
+        cursor: "7".into(),
+        homes: Default::default(),
     }));
     assert!(events.contains(&Event::Progress {
         pulled: 1,

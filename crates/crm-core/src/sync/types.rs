@@ -7,8 +7,8 @@ use crate::{
     change::{Change, Entity},
     hlc::{Clock, Hlc},
     wire::{
-        ErrorCode, ErrorResponse, PullQuery, PullResponse, PushRequest, PushResponse, API_PREFIX,
-        MAX_BATCH, MAX_PULL_LIMIT,
+        ErrorCode, ErrorResponse, Homes, PullQuery, PullResponse, PushRequest, PushResponse,
+        API_PREFIX, MAX_BATCH, MAX_PULL_LIMIT,
     },
 };
 
@@ -167,6 +167,9 @@ pub enum Event {
         changes: Vec<Change>,
         /// The new cursor to keep with the data.
         cursor: String,
+        /// Where interactions of the page may already be stored (see
+        /// [`PullResponse::homes`]).
+        homes: Homes,
     },
     /// The server refused a change for good (malformed, or another organisation's
     /// record); it leaves the outbox (see `OutboxRemoved`) and should be shown to the user.

@@ -1,7 +1,7 @@
 //! Push and pull: the LWW merge of a validated batch into the `fields` table in one
 //! transaction, and pages of current winners by sequence number.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crm_core::{
     change::Entity,
@@ -53,6 +53,10 @@ pub struct PullPage {
     pub cursor: u64,
     /// More rows follow.
     pub more: bool,
+    /// Interaction id → every customer it has been filed under, for the interactions of
+    /// the page a device may hold under a customer the page does not name (the wire's
+    /// `homes`).
+    pub homes: BTreeMap<String, Vec<String>>,
 }
 
 fn entity_name(entity: Entity) -> String {
@@ -186,9 +190,44 @@ impl Db {
                 Some((_, s)) if more => *s,
                 _ => (latest as u64).max(since),
             };
-            Ok(PullPage { rows: rows.into_iter().map(|(row, _)| row).collect(), cursor, more })
+            let rows: Vec<PulledRow> = rows.into_iter().map(|(row, _)| row).collect();
+            let homes = page_homes(&tx, &rows)?;
+            Ok(PullPage { rows, cursor, more, homes })
         })
     }
+}
+
+/// The `homes` of a page: for each interaction re-pointed at some time, every customer
+/// it has been filed under; for any other interaction whose `customer_id` is not in the
+/// page (a later edit of another field, or a record cut by the page boundary), its
+/// customer. An interaction first met with its `customer_id` needs no entry.
+fn page_homes(
+    tx: &rusqlite::Transaction,
+    rows: &[PulledRow],
+) -> rusqlite::Result<BTreeMap<String, Vec<String>>> {
+    let mut named: HashMap<&str, bool> = HashMap::new();
+    for row in rows.iter().filter(|r| r.entity == "interaction") {
+        *named.entry(row.id.as_str()).or_default() |= row.field == "customer_id";
+    }
+    let mut former = tx.prepare_cached(
+        "SELECT scope FROM record_homes WHERE entity = 'interaction' AND id = ?1 ORDER BY scope",
+    )?;
+    let mut current =
+        tx.prepare_cached("SELECT scope FROM records WHERE entity = 'interaction' AND id = ?1")?;
+    let mut homes = BTreeMap::new();
+    for (id, names_customer) in named {
+        let mut scopes = former
+            .query_map([id], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        if scopes.is_empty() && !names_customer {
+            let scope: Option<Option<String>> = current.query_row([id], |r| r.get(0)).optional()?;
+            scopes.extend(scope.flatten());
+        }
+        if !scopes.is_empty() {
+            homes.insert(id.to_string(), scopes);
+        }
+    }
+    Ok(homes)
 }
 
 /// Whether the caller may see a record, asked once per record of a page: the rows of one

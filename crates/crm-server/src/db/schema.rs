@@ -68,6 +68,17 @@ CREATE INDEX records_by_scope ON records (scope);
 -- so replicas can tell a concurrent overwrite of their value from a later edit.
 ALTER TABLE fields ADD COLUMN base TEXT;
 "#,
+    r#"
+-- Every customer an interaction has been filed under, kept once it is re-pointed (a
+-- merge of duplicates): served as a pull page's `homes`, so a device finds the stored
+-- interaction in the old customer's blocks without an index by interaction id.
+CREATE TABLE record_homes (
+    entity TEXT NOT NULL,
+    id     TEXT NOT NULL,
+    scope  TEXT NOT NULL,
+    PRIMARY KEY (entity, id, scope)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Brings the schema up to date.

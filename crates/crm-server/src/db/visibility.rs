@@ -124,6 +124,14 @@ pub(super) fn after_win(
         )?;
         if let Some(Some(old)) = old {
             if Some(&old) != text.as_ref() {
+                if entity == "interaction" {
+                    let mut home = tx.prepare_cached(
+                        "INSERT OR IGNORE INTO record_homes (entity, id, scope) VALUES (?1, ?2, ?3)",
+                    )?;
+                    for scope in [Some(&old), text.as_ref()].into_iter().flatten() {
+                        home.execute(params![entity, id, scope])?;
+                    }
+                }
                 resequence(tx, "SELECT entity, id, field FROM fields WHERE entity = ?1 AND id = ?2 ORDER BY seq", [entity, id], next)?;
             }
         }

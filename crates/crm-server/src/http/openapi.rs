@@ -166,6 +166,10 @@ pub mod schemas {
         pub more: bool,
         #[schema(pattern = "^[0-9]{15}-[0-9]{5}-[0-9a-f]{16}$")]
         pub server_hlc: String,
+        /// Extra field: interaction id → every customer it has been filed under, for
+        /// interactions of the page whose customer the page does not name or that were
+        /// re-pointed. Absent when empty.
+        pub homes: Option<std::collections::BTreeMap<String, Vec<String>>>,
     }
 
     /// Health answer.
@@ -299,6 +303,7 @@ mod tests {
                 cursor: "0".into(),
                 more: false,
                 server_hlc: hlc,
+                homes: [(uuid::Uuid::nil(), vec![uuid::Uuid::max()])].into(),
             },
         );
         check(

@@ -1,6 +1,8 @@
 //! `POST /sync/push` and `GET /sync/pull`: decode → validate the whole batch (shape,
 //! then clock skew) → crm-core's LWW rule inside one SQLite transaction → encode.
 
+use std::collections::BTreeMap;
+
 use axum::{
     body::Bytes,
     extract::{rejection::BytesRejection, DefaultBodyLimit, State},
@@ -132,6 +134,8 @@ struct PullBody {
     cursor: String,
     more: bool,
     server_hlc: Hlc,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    homes: BTreeMap<String, Vec<String>>,
 }
 
 /// Current winners changed after `since`, for the caller's organisation only and of
@@ -196,6 +200,7 @@ pub async fn pull(
         cursor,
         more: page.more,
         server_hlc: state.server_hlc(),
+        homes: page.homes,
     };
     Ok((headers, Json(body)))
 }
