@@ -21,7 +21,8 @@
 // S, 1 for M and L; the median is printed), PULL_TIMEOUT_MIN (default 180).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -41,6 +42,11 @@ const PASSWORD = 'pull-bench-2026';
 // PULL_PROFILE=1: a CPU profile of the page's main thread during the pull, summarised
 // as the functions with the most self time (where the client spends it).
 const PROFILE = process.env.PULL_PROFILE === '1';
+const PERSISTENT = process.env.PULL_PERSISTENT === '1';
+const LAUNCH = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
 
 async function startProfile(context, page) {
   const cdp = await context.newCDPSession(page);
@@ -139,7 +145,13 @@ async function startServer(db) {
 
 /** One first sync of a fresh device; returns seconds, pull requests and their network time. */
 async function pullOnce(browser, origin, size) {
-  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  const options = { locale: 'en-US', viewport: { width: 1280, height: 900 } };
+  // PULL_PERSISTENT=1: a profile on disk, as an installed app has, instead of a fresh
+  // off-the-record context (whose IndexedDB lives in memory).
+  const profile = PERSISTENT ? await mkdtemp(join(tmpdir(), 'bench-pull-profile-')) : null;
+  const context = PERSISTENT
+    ? await chromium.launchPersistentContext(profile, { ...LAUNCH, ...options })
+    : await browser.newContext(options);
   try {
     const page = await context.newPage();
     page.setDefaultTimeout(60_000);
@@ -187,17 +199,19 @@ async function pullOnce(browser, origin, size) {
     const shown = await count.textContent();
     if (shown !== `${expected[size]} customers`) log(`${size}: #customer-count says ${JSON.stringify(shown)}, want ${expected[size]} customers`);
     if (errors.length) log(`${size}: page errors: ${errors.slice(-5).join(' | ')}`);
+    if (profile) {
+      const idb = execFileSync('du', ['-sb', join(profile, 'Default', 'IndexedDB')], { encoding: 'utf8' });
+      log(`${size}: IndexedDB on disk: ${(Number(idb.split('\t')[0]) / 1048576).toFixed(0)} MB`);
+    }
     return { seconds, ...timing };
   } finally {
     // After a crash the context is gone; the error that matters is the one above.
     await context.close().catch(() => {});
+    if (profile) await rm(profile, { recursive: true, force: true });
   }
 }
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await chromium.launch(LAUNCH);
 let closing = false;
 browser.on('disconnected', () => closing || log(`the browser went away (crashed or killed) at ${new Date().toISOString()}`));
 try {

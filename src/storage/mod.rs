@@ -29,6 +29,7 @@ pub mod schema;
 pub mod segments;
 pub mod stamp;
 pub mod timeline;
+mod versions_field;
 
 #[cfg(test)]
 mod tests;

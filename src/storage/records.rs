@@ -45,8 +45,9 @@ pub struct CustomerRecord {
     /// Interaction counts by kind, for segment rules.
     #[serde(default)]
     pub stats: InteractionStats,
-    /// HLC of the last write of each field (the LWW register versions).
-    #[serde(default)]
+    /// HLC of the last write of each field (the LWW register versions), stored grouped
+    /// by HLC (`versions_field::record`).
+    #[serde(default, with = "super::versions_field::record")]
     pub versions: BTreeMap<String, Hlc>,
 }
 
@@ -137,8 +138,9 @@ pub struct TimelineBlock {
     /// Stored as one JSON string (see `json_field`).
     #[serde(with = "super::json_field")]
     pub items: Vec<Interaction>,
-    /// Per interaction id, the HLC of each field's last write (one JSON string too).
-    #[serde(default, with = "super::json_field")]
+    /// Per interaction id, the HLC of each field's last write (JSON bytes too, grouped
+    /// by HLC: see `versions_field`).
+    #[serde(default, with = "super::versions_field")]
     pub versions: BTreeMap<String, BTreeMap<String, Hlc>>,
     /// Campaigns the block's live purchases are linked to, for the multi-entry index
     /// that finds a campaign's purchases without scanning every block.
