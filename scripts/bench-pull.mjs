@@ -9,8 +9,8 @@
 // Per size it seeds target/bench-pull/pull-<size>.sqlite once (the demo set as the field
 // changes a client would have pushed, through the server's own db module; the seeding
 // time is printed), reused while its .json marker is newer than the seeder binary. It
-// then runs `crm-server serve --dist dist`, signs in on the Sync screen of a fresh context
-// (empty IndexedDB) and times from the "Sign in" click until the sync badge says the
+// then runs `crm-server serve --dist dist`, signs in on the Sync screen of a fresh browser
+// profile on disk (empty IndexedDB; its size after the pull is printed) and times from the "Sign in" click until the sync badge says the
 // first sync finished ("Last sync: <time>": every page pulled and stored), then checks
 // that #customer-count shows the whole set.
 //
@@ -18,7 +18,9 @@
 // the time the pull requests themselves took (`pull_<size>_network`, from the page's
 // Resource Timing: server + transfer; the rest is the app applying pages to IndexedDB).
 // Environment: DIST_DIR, CRM_SERVER, SEED_DEMO, BENCH_PULL_DIR, PULL_RUNS (default 5 for
-// S, 1 for M and L; the median is printed), PULL_TIMEOUT_MIN (default 180).
+// S, 1 for M and L; the median is printed), PULL_TIMEOUT_MIN (default 180),
+// PULL_PERSISTENT=0 (an off-the-record context: IndexedDB in memory, as figures before
+// 2026-12-01 were measured), PULL_PROFILE=1 / PULL_PROFILE_OUT (CPU profile).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -42,7 +44,7 @@ const PASSWORD = 'pull-bench-2026';
 // PULL_PROFILE=1: a CPU profile of the page's main thread during the pull, summarised
 // as the functions with the most self time (where the client spends it).
 const PROFILE = process.env.PULL_PROFILE === '1';
-const PERSISTENT = process.env.PULL_PERSISTENT === '1';
+const PERSISTENT = process.env.PULL_PERSISTENT !== '0';
 const LAUNCH = {
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -146,8 +148,8 @@ async function startServer(db) {
 /** One first sync of a fresh device; returns seconds, pull requests and their network time. */
 async function pullOnce(browser, origin, size) {
   const options = { locale: 'en-US', viewport: { width: 1280, height: 900 } };
-  // PULL_PERSISTENT=1: a profile on disk, as an installed app has, instead of a fresh
-  // off-the-record context (whose IndexedDB lives in memory).
+    // A profile on disk, as an installed app has (PULL_PERSISTENT=0: a fresh off-the-record
+  // context instead, whose IndexedDB lives in memory and never compacts files on disk).
   const profile = PERSISTENT ? await mkdtemp(join(tmpdir(), 'bench-pull-profile-')) : null;
   const context = PERSISTENT
     ? await chromium.launchPersistentContext(profile, { ...LAUNCH, ...options })
