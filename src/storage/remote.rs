@@ -343,6 +343,8 @@ pub(crate) async fn restamp_versions(
     let segments = tx.object_store(SEGMENTS)?;
     let records = tx.object_store(RECORDS)?;
     let mut interaction_blocks = restamped_blocks(tx, &timeline, restamps).await?;
+    // Each block is put once, however many of its fields moved.
+    let mut moved_blocks = std::collections::BTreeSet::new();
     for r in restamps {
         match r.change.entity {
             Entity::Customer => {
@@ -353,16 +355,17 @@ pub(crate) async fn restamp_versions(
                 }
             }
             Entity::Interaction => {
-                if let Some(block) = interaction_blocks
+                let found = interaction_blocks
                     .iter_mut()
-                    .find(|b| b.items.iter().any(|i| i.id == r.change.id))
-                {
+                    .enumerate()
+                    .find(|(_, b)| b.items.iter().any(|i| i.id == r.change.id));
+                if let Some((n, block)) = found {
                     if block
                         .versions
                         .get_mut(&r.change.id.to_string())
                         .is_some_and(|v| restamp_field(v, &r.change.field, r.old, r.change.hlc))
                     {
-                        timeline.put(&*block).serde()?.await?;
+                        moved_blocks.insert(n);
                     }
                 }
             }
@@ -386,6 +389,9 @@ pub(crate) async fn restamp_versions(
             }
             _ => {}
         }
+    }
+    for n in moved_blocks {
+        timeline.put(&interaction_blocks[n]).serde()?.await?;
     }
     Ok(())
 }

@@ -8,12 +8,11 @@
 //! Blocks written with one HLC per field (JSON bytes, or the value itself) still read.
 //! A customer record's versions are grouped the same way ([`record`]).
 
-use std::{collections::BTreeMap, fmt};
+use std::{borrow::Cow, collections::BTreeMap, fmt};
 
 use crm_core::Hlc;
 use serde::{
     de::{MapAccess, SeqAccess, Visitor},
-    ser::SerializeSeq,
     Deserialize, Deserializer, Serialize, Serializer,
 };
 
@@ -69,26 +68,15 @@ impl Serialize for Grouped<'_> {
                 None => groups.push((*hlc, vec![field])),
             }
         }
-        let mut seq = serializer.serialize_seq(Some(groups.len()))?;
-        for group in &groups {
-            seq.serialize_element(&Group(group))?;
-        }
-        seq.end()
-    }
-}
-
-/// `[hlc, field, …]`.
-struct Group<'a>(&'a (Hlc, Vec<&'a str>));
-
-impl Serialize for Group<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let (hlc, fields) = self.0;
-        let mut seq = serializer.serialize_seq(Some(1 + fields.len()))?;
-        seq.serialize_element(hlc)?;
-        for field in fields {
-            seq.serialize_element(field)?;
-        }
-        seq.end()
+        let groups: Vec<Vec<Cow<str>>> = groups
+            .into_iter()
+            .map(|(hlc, fields)| {
+                std::iter::once(Cow::Owned(hlc.to_string()))
+                    .chain(fields.into_iter().map(Cow::Borrowed))
+                    .collect()
+            })
+            .collect();
+        groups.serialize(serializer)
     }
 }
 
@@ -121,42 +109,17 @@ impl<'de> Visitor<'de> for FieldVersionsVisitor {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FieldVersions, A::Error> {
         let mut fields = BTreeMap::new();
-        while let Some(GroupOwned(hlc, names)) = seq.next_element()? {
-            for name in names {
-                fields.insert(name, hlc);
-            }
+        // `[hlc, field, …]`: the HLC is the first string.
+        while let Some(group) = seq.next_element::<Vec<String>>()? {
+            let mut group = group.into_iter();
+            let hlc: Hlc = group
+                .next()
+                .ok_or_else(|| serde::de::Error::custom("an empty version group"))?
+                .parse()
+                .map_err(serde::de::Error::custom)?;
+            fields.extend(group.map(|name| (name, hlc)));
         }
         Ok(FieldVersions(fields))
-    }
-}
-
-/// `[hlc, field, …]` read back.
-struct GroupOwned(Hlc, Vec<String>);
-
-impl<'de> Deserialize<'de> for GroupOwned {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_seq(GroupVisitor)
-    }
-}
-
-struct GroupVisitor;
-
-impl<'de> Visitor<'de> for GroupVisitor {
-    type Value = GroupOwned;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("[hlc, field, ...]")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<GroupOwned, A::Error> {
-        let hlc: Hlc = seq
-            .next_element()?
-            .ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
-        let mut names = Vec::new();
-        while let Some(name) = seq.next_element::<String>()? {
-            names.push(name);
-        }
-        Ok(GroupOwned(hlc, names))
     }
 }
 
