@@ -202,7 +202,14 @@ async function pullOnce(browser, origin, size) {
     if (shown !== `${expected[size]} customers`) log(`${size}: #customer-count says ${JSON.stringify(shown)}, want ${expected[size]} customers`);
     if (errors.length) log(`${size}: page errors: ${errors.slice(-5).join(' | ')}`);
     if (profile) {
-      const idb = execFileSync('du', ['-sb', join(profile, 'Default', 'IndexedDB')], { encoding: 'utf8' });
+      // LevelDB may delete a file while du walks the directory (a compaction still
+      // running): du then exits non-zero but still prints the total of what it found.
+      let idb;
+      try {
+        idb = execFileSync('du', ['-sb', join(profile, 'Default', 'IndexedDB')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      } catch (e) {
+        idb = e.stdout ?? '';
+      }
       log(`${size}: IndexedDB on disk: ${(Number(idb.split('\t')[0]) / 1048576).toFixed(0)} MB`);
     }
     return { seconds, ...timing };

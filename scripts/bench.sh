@@ -20,6 +20,7 @@ run() { "$@" 2>&1 | tee /dev/stderr | grep '^BENCH ' >>"$OUT" || true; }
 run cargo bench -p crm-server --bench sync
 run cargo bench -p crm-server --bench concurrent
 run cargo bench -p crm-core --bench segment
+run cargo bench -p crm-core --bench search
 trunk build --release
 run node scripts/bench-browser.mjs "${BENCH_SIZES:-S,M}"
 run node scripts/bench-segment.mjs "${BENCH_SIZES:-S,M}"

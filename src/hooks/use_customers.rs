@@ -1,9 +1,9 @@
-//! The customer list: a page through the name index, or a search through the
-//! search-key index; never all rows.
+//! The customer list: a page through the name index, or a search over the search
+//! blocks (`storage::search`); never all rows.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
 
-use super::use_store::use_query;
+use super::use_store::{current_store, use_query, use_store};
 use crate::storage::{customers::PAGE, records::CustomerRecord, StoreError};
 
 /// What the Customers screen shows.
@@ -25,6 +25,17 @@ pub fn use_customer_list(query: Signal<String>) -> CustomerList {
         || (),
         |store, ()| async move { store.customer_count().await },
     );
+    // Reads the search blocks while the list is on screen and after every write, so the
+    // first keystroke does not wait for them (a failure shows on that search instead).
+    let ctx = use_store();
+    Effect::new(move |_| {
+        ctx.revision.track();
+        if let (true, Ok(store)) = (ctx.ready(), current_store()) {
+            spawn_local(async move {
+                let _ = store.refresh_search().await;
+            });
+        }
+    });
     CustomerList { rows, total, limit }
 }
 

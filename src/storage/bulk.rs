@@ -18,7 +18,7 @@ use crm_core::{
         dedupe::fill_empty_fields,
         merge_customers::{merge_customers, repoint_interactions, MergeError, MergePlan},
     },
-    search::search_prefixes,
+    search::SearchQuery,
     sync::Pending,
     Aggregates, Clock, Customer, Interaction,
 };
@@ -34,7 +34,8 @@ use super::{
     js_objects::js_objects,
     meta, outbox,
     records::{CustomerRecord, TimelineBlock},
-    schema::{BY_COMPANY, BY_SORT, CUSTOMERS, META, OUTBOX, TIMELINE},
+    schema::{BY_COMPANY, BY_SORT, CUSTOMERS, META, OUTBOX, SEARCH, TIMELINE},
+    search,
     stamp::{Stamp, Versions},
     timeline::{blocks_of, into_blocks, place},
     Now, Store, StoreError,
@@ -219,12 +220,9 @@ fn stage_customer(
 ) -> (CustomerRecord, bool) {
     let changes = field_diff(old.map(|r| &r.customer), &new);
     let changed = !changes.is_empty();
-    let mut record = CustomerRecord::new(new, agg, now.ms);
-    if let Some(old) = old {
-        record.versions = old.versions.clone();
-        if !changed {
-            record.updated_ms = old.updated_ms;
-        }
+    let mut record = CustomerRecord::over(old, new, agg, now.ms);
+    if let Some(old) = old.filter(|_| !changed) {
+        record.updated_ms = old.updated_ms;
     }
     let id = record.customer.id;
     let versions = record.versions.clone();
@@ -252,12 +250,15 @@ impl Store {
         self.first_pull.stop();
         let tx = self
             .db
-            .transaction([CUSTOMERS, OUTBOX, META])
+            .transaction([CUSTOMERS, SEARCH, OUTBOX, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
         let mut stamps = Stamps::default();
         let mut report = ChunkReport::default();
+        // Put as they are made (a later row reads an earlier one), placed in search and
+        // put again at the end, the last write of each customer only.
+        let mut written: Vec<CustomerRecord> = Vec::with_capacity(writes.len());
         for write in writes {
             let record = match write {
                 ImportWrite::Create { customer } => {
@@ -310,6 +311,16 @@ impl Store {
                 }
             };
             customers.put(&record).serde()?;
+            written.push(record);
+        }
+        let mut last: HashMap<Uuid, CustomerRecord> = HashMap::new();
+        for record in written {
+            last.insert(record.customer.id, record);
+        }
+        let mut placed: Vec<CustomerRecord> = last.into_values().collect();
+        search::place_all(&tx.object_store(SEARCH)?, &mut placed).await?;
+        for record in &placed {
+            customers.put(record).serde()?;
         }
         stamps
             .write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?)
@@ -339,7 +350,7 @@ impl Store {
         self.first_pull.stop();
         let tx = self
             .db
-            .transaction([CUSTOMERS, OUTBOX, META])
+            .transaction([CUSTOMERS, SEARCH, OUTBOX, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
@@ -372,6 +383,7 @@ impl Store {
             }
             records.push(record);
         }
+        search::place_all(&tx.object_store(SEARCH)?, &mut records).await?;
         for value in js_objects(&records)? {
             customers.put(value).primitive()?;
         }
@@ -417,11 +429,11 @@ impl Store {
     /// The customers an export writes: all (empty `query`) or every match of a search,
     /// in name order. Unlike the list's search this reads every match, not a page.
     pub async fn export_customers(&self, query: &str) -> Result<Vec<Customer>, StoreError> {
-        let prefixes = search_prefixes(query);
-        if prefixes.is_empty() {
+        let Some(parsed) = SearchQuery::parse(query) else {
             return self.all_customers().await;
-        }
-        let found = self.search_index(&prefixes, None).await?;
+        };
+        let ids = self.search_ids(&parsed, usize::MAX).await?;
+        let found = self.found_customers(&ids, query).await?;
         Ok(found.into_iter().map(|r| r.customer).collect())
     }
 
@@ -483,7 +495,7 @@ impl Store {
         }
         let tx = self
             .db
-            .transaction([CUSTOMERS, TIMELINE, OUTBOX, META])
+            .transaction([CUSTOMERS, SEARCH, TIMELINE, OUTBOX, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
@@ -500,13 +512,28 @@ impl Store {
                 .push(i.clone());
         }
         let mut stamps = Stamps::default();
+        let mut records: Vec<(CustomerRecord, Vec<Interaction>)> = backup
+            .records
+            .customers
+            .iter()
+            .map(|customer| {
+                let items = by_customer.remove(&customer.id).unwrap_or_default();
+                let agg = Aggregates::from_interactions(&items);
+                let (mut record, _) =
+                    stage_customer(&mut stamps, stamp, None, customer.clone(), agg, now);
+                record.set_interactions(&items);
+                (record, items)
+            })
+            .collect();
+        search::place_all(
+            &tx.object_store(SEARCH)?,
+            records.iter_mut().map(|(record, _)| record),
+        )
+        .await?;
         let mut n = 0usize;
-        for customer in &backup.records.customers {
-            let items = by_customer.remove(&customer.id).unwrap_or_default();
-            let agg = Aggregates::from_interactions(&items);
-            let (record, _) = stage_customer(&mut stamps, stamp, None, customer.clone(), agg, now);
+        for (record, items) in records {
             let request = customers.put(&record).serde()?;
-            for mut block in into_blocks(customer.id, items) {
+            for mut block in into_blocks(record.customer.id, items) {
                 for item in &block.items {
                     let versions = stamps.stamp(
                         stamp,
@@ -553,7 +580,7 @@ impl Store {
         self.first_pull.stop();
         let tx = self
             .db
-            .transaction([CUSTOMERS, TIMELINE, OUTBOX, META])
+            .transaction([CUSTOMERS, SEARCH, TIMELINE, OUTBOX, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
@@ -633,7 +660,7 @@ impl Store {
         // The two customers, with fresh aggregates.
         let survivor_agg =
             Aggregates::from_interactions(survivor_blocks.iter().flat_map(|b| &b.items));
-        let (survivor, _) = stage_customer(
+        let (mut survivor, _) = stage_customer(
             &mut stamps,
             stamp,
             Some(&old_survivor),
@@ -641,11 +668,11 @@ impl Store {
             survivor_agg,
             now,
         );
-        customers.put(&survivor).serde()?.await?;
+        survivor.set_interactions(survivor_blocks.iter().flat_map(|b| &b.items));
         let mut retired = old_retired.customer.clone();
         retired.deleted = true;
         retired.merged_into = Some(survivor_id);
-        let (retired, _) = stage_customer(
+        let (mut retired, _) = stage_customer(
             &mut stamps,
             stamp,
             Some(&old_retired),
@@ -653,6 +680,9 @@ impl Store {
             Aggregates::default(),
             now,
         );
+        retired.set_interactions(&[]);
+        search::place_all(&tx.object_store(SEARCH)?, [&mut survivor, &mut retired]).await?;
+        customers.put(&survivor).serde()?.await?;
         customers.put(&retired).serde()?.await?;
 
         // Contacts of a merged-away company now belong to the survivor.

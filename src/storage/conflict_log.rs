@@ -18,7 +18,7 @@ use super::{
     entities,
     records::ConflictEntry,
     remote::{from_state, to_map},
-    schema::{CONFLICTS, CUSTOMERS, META, OUTBOX, RECORDS},
+    schema::{CONFLICTS, CUSTOMERS, META, OUTBOX, RECORDS, SEARCH},
     stamp::Stamp,
     Now, Store, StoreError,
 };
@@ -129,7 +129,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction([CUSTOMERS, OUTBOX, META, CONFLICTS])
+            .transaction([CUSTOMERS, SEARCH, OUTBOX, META, CONFLICTS])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let conflicts = tx.object_store(CONFLICTS)?;
@@ -160,6 +160,7 @@ impl Store {
         let agg = old.agg.clone();
         write_customer(
             &customers,
+            &tx.object_store(SEARCH)?,
             &tx.object_store(OUTBOX)?,
             &tx.object_store(META)?,
             Some(&old),

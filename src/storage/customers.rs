@@ -1,12 +1,10 @@
 //! Customer reads (paged list, search, follow-ups, contacts) and writes (save, delete,
 //! restore), each write with its outbox entries in one transaction.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use crm_core::{
     change::{field_diff, Entity},
-    search::search_prefixes,
+    search::{matches, SearchQuery},
     Aggregates, Customer, CustomerDraft,
 };
 use indexed_db_futures::{
@@ -17,15 +15,14 @@ use uuid::Uuid;
 use super::{
     outbox,
     records::CustomerRecord,
-    schema::{BY_COMPANY, BY_NEXT_VISIT, BY_SEARCH, BY_SORT, CUSTOMERS, META, OUTBOX},
+    schema::{BY_COMPANY, BY_NEXT_VISIT, BY_SORT, CUSTOMERS, META, OUTBOX, SEARCH},
+    search,
     stamp::Stamp,
     Now, Store, StoreError,
 };
 
 /// Rows per list page.
 pub const PAGE: u32 = 50;
-/// Index entries read per search (one customer has several keys that can match).
-const SEARCH_SCAN: u32 = 400;
 
 pub(crate) async fn get_record(
     customers: &ObjectStore<'_>,
@@ -39,6 +36,7 @@ pub(crate) async fn get_record(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn write_customer(
     customers: &ObjectStore<'_>,
+    search_store: &ObjectStore<'_>,
     outbox_store: &ObjectStore<'_>,
     meta_store: &ObjectStore<'_>,
     old: Option<&CustomerRecord>,
@@ -48,10 +46,7 @@ pub(crate) async fn write_customer(
     stamp: Stamp<'_>,
 ) -> Result<CustomerRecord, StoreError> {
     let changes = field_diff(old.map(|r| &r.customer), &new);
-    let mut record = CustomerRecord::new(new, agg, now.ms);
-    if let Some(old) = old {
-        record.versions = old.versions.clone();
-    }
+    let mut record = CustomerRecord::over(old, new, agg, now.ms);
     if !changes.is_empty() {
         let stamped = stamp(
             Entity::Customer,
@@ -64,6 +59,7 @@ pub(crate) async fn write_customer(
         }
         outbox::write(outbox_store, meta_store, &stamped).await?;
     }
+    search::place_all(search_store, [&mut record]).await?;
     customers.put(&record).serde()?.await?;
     Ok(record)
 }
@@ -111,44 +107,31 @@ impl Store {
         query: &str,
         limit: usize,
     ) -> Result<Vec<CustomerRecord>, StoreError> {
-        let prefixes = search_prefixes(query);
-        if prefixes.is_empty() {
+        let Some(parsed) = SearchQuery::parse(query) else {
             return self.customer_page(None, limit as u32).await;
-        }
-        let mut found = self.search_index(&prefixes, Some(SEARCH_SCAN)).await?;
-        found.truncate(limit);
-        Ok(found)
+        };
+        let ids = self.search_ids(&parsed, limit).await?;
+        self.found_customers(&ids, query).await
     }
 
-    /// The customers with a search key under one of `prefixes` (at most `scan` index
-    /// entries read per prefix), each once, in name order.
-    pub(crate) async fn search_index(
+    /// The records of `ids`, in that order, that still match `query` (a record written
+    /// since its search block was read may not).
+    pub(crate) async fn found_customers(
         &self,
-        prefixes: &[String],
-        scan: Option<u32>,
+        ids: &[Uuid],
+        query: &str,
     ) -> Result<Vec<CustomerRecord>, StoreError> {
         let tx = self.db.transaction(CUSTOMERS).build()?;
         let store = tx.object_store(CUSTOMERS)?;
-        let index = store.index(BY_SEARCH)?;
-        let mut requests = Vec::with_capacity(prefixes.len());
-        for prefix in prefixes {
-            let range =
-                KeyRange::Bound(prefix.clone(), false, format!("{prefix}\u{10FFFF}"), false);
-            let request = index.get_all().with_query::<String, _>(range);
-            requests.push(match scan {
-                Some(scan) => request.with_limit(scan).serde()?,
-                None => request.serde()?,
-            });
+        let mut requests = Vec::with_capacity(ids.len());
+        for id in ids {
+            requests.push(store.get(id.to_string()).serde()?);
         }
-        let mut found: BTreeMap<Uuid, CustomerRecord> = BTreeMap::new();
+        let mut found = Vec::with_capacity(ids.len());
         for request in requests {
-            for row in request.await? {
-                let row: CustomerRecord = row?;
-                found.entry(row.customer.id).or_insert(row);
-            }
+            let record: Option<CustomerRecord> = request.await?;
+            found.extend(record.filter(|r| matches(&r.customer, query)));
         }
-        let mut found: Vec<CustomerRecord> = found.into_values().collect();
-        found.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
         Ok(found)
     }
 
@@ -203,7 +186,7 @@ impl Store {
     ) -> Result<CustomerRecord, StoreError> {
         let tx = self
             .db
-            .transaction([CUSTOMERS, OUTBOX, META])
+            .transaction([CUSTOMERS, SEARCH, OUTBOX, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
@@ -225,6 +208,7 @@ impl Store {
         let agg = old.as_ref().map(|o| o.agg.clone()).unwrap_or_default();
         let record = write_customer(
             &customers,
+            &tx.object_store(SEARCH)?,
             &tx.object_store(OUTBOX)?,
             &tx.object_store(META)?,
             old.as_ref(),
@@ -249,7 +233,7 @@ impl Store {
     ) -> Result<CustomerRecord, StoreError> {
         let tx = self
             .db
-            .transaction([CUSTOMERS, OUTBOX, META])
+            .transaction([CUSTOMERS, SEARCH, OUTBOX, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
@@ -261,6 +245,7 @@ impl Store {
         let agg = old.agg.clone();
         let record = write_customer(
             &customers,
+            &tx.object_store(SEARCH)?,
             &tx.object_store(OUTBOX)?,
             &tx.object_store(META)?,
             Some(&old),

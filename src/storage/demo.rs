@@ -12,7 +12,8 @@ use indexed_db_futures::{prelude::*, transaction::TransactionMode};
 use super::{
     meta,
     records::CustomerRecord,
-    schema::{CUSTOMERS, TIMELINE},
+    schema::{CUSTOMERS, SEARCH, TIMELINE},
+    search,
     timeline::into_blocks,
     Store, StoreError,
 };
@@ -39,20 +40,25 @@ impl Store {
             let end = (done + CHUNK).min(total);
             let tx = self
                 .db
-                .transaction([CUSTOMERS, TIMELINE])
+                .transaction([CUSTOMERS, SEARCH, TIMELINE])
                 .with_mode(TransactionMode::Readwrite)
                 .build()?;
             let customers = tx.object_store(CUSTOMERS)?;
             let timeline = tx.object_store(TIMELINE)?;
+            let mut records = Vec::with_capacity(end - done);
             for generated in demo.range(done..end) {
                 let id = generated.customer.id;
                 let mut record =
                     CustomerRecord::new(generated.customer, Aggregates::default(), now_ms);
                 record.set_interactions(&generated.interactions);
-                customers.put(&record).serde()?;
+                records.push(record);
                 for block in into_blocks(id, generated.interactions) {
                     timeline.put(&block).serde()?;
                 }
+            }
+            search::place_all(&tx.object_store(SEARCH)?, &mut records).await?;
+            for record in &records {
+                customers.put(record).serde()?;
             }
             tx.commit().await?;
             done = end;

@@ -8,8 +8,8 @@ use serde::{de::DeserializeOwned, Serialize};
 use super::{
     records::CustomerRecord,
     records::TimelineBlock,
-    schema::{CUSTOMERS, META, TIMELINE},
-    Store, StoreError,
+    schema::{CUSTOMERS, META, SEARCH, TIMELINE},
+    search, Store, StoreError,
 };
 
 pub const CLOCK: &str = "clock";
@@ -26,7 +26,7 @@ pub const SEGMENT_SETTINGS: &str = "segment_settings";
 pub const PERSISTED: &str = "persisted";
 
 /// Record-format version: bumped when stored records need rewriting after an upgrade.
-pub const CURRENT_DATA_VERSION: u32 = 4;
+pub const CURRENT_DATA_VERSION: u32 = 5;
 
 pub async fn get<T: DeserializeOwned>(
     store: &ObjectStore<'_>,
@@ -97,7 +97,7 @@ impl Store {
 pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
     let tx = store
         .db
-        .transaction([CUSTOMERS, TIMELINE, META])
+        .transaction([CUSTOMERS, SEARCH, TIMELINE, META])
         .with_mode(TransactionMode::Readwrite)
         .build()?;
     let meta = tx.object_store(META)?;
@@ -146,6 +146,26 @@ pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
             CustomerRecord::refresh_derived,
         )
         .await?;
+    }
+    if version < 5 {
+        // v4 and older records were found through a search-key index: put every live
+        // customer's line in the search blocks instead (a crash re-runs this whole
+        // transaction and starts from empty blocks, so no line is there twice).
+        let customers = tx.object_store(CUSTOMERS)?;
+        let mut records: Vec<CustomerRecord> = customers
+            .get_all()
+            .serde()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        for record in &mut records {
+            record.search = None;
+        }
+        let search_store = tx.object_store(SEARCH)?;
+        search_store.clear()?;
+        search::place_all(&search_store, &mut records).await?;
+        for record in &records {
+            customers.put(record).serde()?;
+        }
     }
     put(&meta, DATA_VERSION, &CURRENT_DATA_VERSION).await?;
     tx.commit().await?;

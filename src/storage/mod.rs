@@ -3,7 +3,8 @@
 //!
 //! Layout (chosen from BENCH.md's measurements, where one record per interaction costs
 //! sixteen minutes for a million): customers are one record each, carrying their derived
-//! search keys, sort key and per-customer aggregates; interactions live in per-customer
+//! sort key and per-customer aggregates, with their search entries kept apart in blocks
+//! of a thousand ([`search`]); interactions live in per-customer
 //! blocks of up to [`timeline::BLOCK_SIZE`], found by customer (no index by interaction:
 //! see [`homes`]); the outbox holds one change per changed field (batch records for bulk
 //! imports).
@@ -26,6 +27,7 @@ mod pulled_page;
 pub mod records;
 pub mod remote;
 pub mod schema;
+pub mod search;
 pub mod segments;
 pub mod stamp;
 pub mod timeline;

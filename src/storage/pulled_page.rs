@@ -22,6 +22,7 @@ use super::{
     js_objects::js_objects,
     records::{CustomerRecord, ParkedRecord, TimelineBlock},
     remote::{from_state, merge_into, park, parked_key, to_map},
+    search,
     timeline::{customer_range, place},
     StoreError,
 };
@@ -34,6 +35,7 @@ pub(super) struct PageStores<'s, 'tx> {
     pub customers: &'s ObjectStore<'tx>,
     pub timeline: &'s ObjectStore<'tx>,
     pub parked: &'s ObjectStore<'tx>,
+    pub search: &'s ObjectStore<'tx>,
     pub first_pull: &'s FirstPull,
 }
 
@@ -146,6 +148,7 @@ pub(super) async fn merge_page(
         customers,
         timeline,
         parked,
+        search,
         first_pull,
     } = stores;
     let mut loaded = Loaded::default();
@@ -345,6 +348,15 @@ pub(super) async fn merge_page(
             changed.insert(*customer);
         }
     }
+    search::place_all(
+        search,
+        loaded
+            .records
+            .iter_mut()
+            .filter(|(id, _)| changed.contains(id))
+            .filter_map(|(_, record)| record.as_mut()),
+    )
+    .await?;
     let records: Vec<&CustomerRecord> = changed
         .iter()
         .filter_map(|customer| loaded.records.get(customer)?.as_ref())

@@ -1,12 +1,13 @@
 //! What is stored in each object store: the domain records plus the derived fields the
-//! indexes read (search keys, sort key, next-visit date) and per-field HLC versions.
+//! indexes read (sort key, next-visit date, care dates), where the search line is, and
+//! per-field HLC versions.
 
 use std::collections::BTreeMap;
 
 use crm_core::{
     change::{Change, Entity},
     merge::RecordState,
-    search::{search_keys, sort_key},
+    search::sort_key,
     segment::{InteractionStats, SavedSegment},
     Aggregates, Customer, Hlc, Interaction,
 };
@@ -22,8 +23,10 @@ pub struct CustomerRecord {
     pub customer: Customer,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort_key: Option<String>,
-    #[serde(default)]
-    pub search_keys: Vec<String>,
+    /// Where the customer's search line is stored (`storage::search`); absent for a
+    /// tombstone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<super::search::SearchSlot>,
     /// `YYYY-MM-DD` of the open follow-up, for the follow-ups index.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_visit: Option<String>,
@@ -57,7 +60,7 @@ impl CustomerRecord {
         let mut record = CustomerRecord {
             customer,
             sort_key: None,
-            search_keys: Vec::new(),
+            search: None,
             next_visit: None,
             care_due: Vec::new(),
             birthday_md: None,
@@ -67,6 +70,21 @@ impl CustomerRecord {
             stats: InteractionStats::default(),
             versions: BTreeMap::new(),
         };
+        record.refresh_derived();
+        record
+    }
+
+    /// `new` written over `old` (or as a new record): keeps what the customer's fields do
+    /// not determine (interaction-derived fields, field versions, search slot) and
+    /// recomputes the rest.
+    pub fn over(old: Option<&CustomerRecord>, new: Customer, agg: Aggregates, now_ms: u64) -> Self {
+        let Some(old) = old else {
+            return CustomerRecord::new(new, agg, now_ms);
+        };
+        let mut record = old.clone();
+        record.customer = new;
+        record.agg = agg;
+        record.updated_ms = now_ms as f64;
         record.refresh_derived();
         record
     }
@@ -96,7 +114,6 @@ impl CustomerRecord {
     pub fn refresh_derived(&mut self) {
         let live = !self.customer.deleted;
         self.sort_key = live.then(|| sort_key(&self.customer));
-        self.search_keys = search_keys(&self.customer);
         self.next_visit = if live {
             self.agg.next_visit.map(|d| d.to_string())
         } else {

@@ -27,7 +27,7 @@ use super::{
     meta,
     pulled_page::{merge_page, PageHomes, PageStores},
     records::{ParkedRecord, SegmentFields, SegmentRecord},
-    schema::{CONFLICTS, CUSTOMERS, META, PARKED, RECORDS, SEGMENTS, TIMELINE},
+    schema::{CONFLICTS, CUSTOMERS, META, PARKED, RECORDS, SEARCH, SEGMENTS, TIMELINE},
     timeline::find_blocks,
     Store, StoreError,
 };
@@ -132,7 +132,7 @@ impl Store {
         let tx = self
             .db
             .transaction([
-                CUSTOMERS, TIMELINE, PARKED, SEGMENTS, RECORDS, META, CONFLICTS,
+                CUSTOMERS, SEARCH, TIMELINE, PARKED, SEGMENTS, RECORDS, META, CONFLICTS,
             ])
             .with_mode(TransactionMode::Readwrite)
             .with_options(TransactionOptions::new().with_durability(TransactionDurability::Relaxed))
@@ -222,10 +222,12 @@ impl Store {
         if any && !self.first_pull.active() && nothing_stored(&tx).await? {
             self.first_pull.start();
         }
+        let search = tx.object_store(SEARCH)?;
         let stores = PageStores {
             customers: &customers,
             timeline: &timeline,
             parked: &parked,
+            search: &search,
             first_pull: &self.first_pull,
         };
         let mut local = match interaction_groups.is_empty() {

@@ -15,8 +15,11 @@ pub const CONFLICTS: &str = "conflicts";
 pub const PARKED: &str = "parked";
 pub const SEGMENTS: &str = "segments";
 pub const RECORDS: &str = "records";
+/// Customers' search entries in blocks (`storage::search`).
+pub const SEARCH: &str = "search";
 
 pub const BY_SORT: &str = "by_sort";
+/// Dropped in schema step 8 (search scans blocks of entries, see `storage::search`).
 pub const BY_SEARCH: &str = "by_search";
 /// Dropped in schema step 6 (no read used it).
 pub const BY_OWNER: &str = "by_owner";
@@ -33,7 +36,7 @@ pub const BY_BIRTHDAY: &str = "by_birthday";
 pub const BY_KIND: &str = "by_kind";
 
 /// Current schema version.
-pub const VERSION: u32 = 7;
+pub const VERSION: u32 = 8;
 
 /// The production database name.
 pub const DB_NAME: &str = "field-crm";
@@ -44,6 +47,8 @@ pub struct Store {
     pub(crate) db: std::rc::Rc<Database>,
     /// Interactions stored by a first pull still running (skips their lookups).
     pub(crate) first_pull: super::first_pull::FirstPull,
+    /// Search blocks as the last search read them (`storage::search`).
+    pub(crate) search_cache: std::rc::Rc<std::cell::RefCell<super::search::SearchCache>>,
 }
 
 /// The versionchange transaction of the upgrade being run, for adding indexes to stores
@@ -167,6 +172,16 @@ fn step_7() -> indexed_db_futures::Result<()> {
     Ok(())
 }
 
+/// Schema step 8: the search blocks, and no search-key index on customers: its
+/// entries (about eleven per customer) were the largest cost of storing a first sync
+/// (`storage::search`; data migration 5 fills the blocks).
+fn step_8(db: &Database) -> indexed_db_futures::Result<()> {
+    db.create_object_store(SEARCH).build()?;
+    let tx = upgrade_transaction()?;
+    tx.object_store(CUSTOMERS)?.delete_index(BY_SEARCH)?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating or upgrading) the app's database. `on_blocked` is called when an
     /// older tab holds the database open, so the UI can say so while it waits.
@@ -211,11 +226,15 @@ impl Store {
                 if old < 7 && new >= 7 {
                     step_7()?;
                 }
+                if old < 8 && new >= 8 {
+                    step_8(&db)?;
+                }
                 Ok(())
             })
             .await?;
         let store = Store {
             first_pull: Default::default(),
+            search_cache: Default::default(),
             db: std::rc::Rc::new(db),
         };
         if version >= VERSION {

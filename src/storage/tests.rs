@@ -64,12 +64,13 @@ async fn record_and_outbox_are_written_together_or_not_at_all() {
     let result: Result<(), super::StoreError> = async {
         let tx = store
             .db
-            .transaction([CUSTOMERS, OUTBOX, META])
+            .transaction([CUSTOMERS, SEARCH, OUTBOX, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let customers = tx.object_store(CUSTOMERS)?;
         write_customer(
             &customers,
+            &tx.object_store(SEARCH)?,
             &tx.object_store(OUTBOX)?,
             &tx.object_store(META)?,
             None,
@@ -94,13 +95,14 @@ async fn record_and_outbox_are_written_together_or_not_at_all() {
     // The same writes committed: both are there.
     let tx = store
         .db
-        .transaction([CUSTOMERS, OUTBOX, META])
+        .transaction([CUSTOMERS, SEARCH, OUTBOX, META])
         .with_mode(TransactionMode::Readwrite)
         .build()
         .unwrap();
     let customers = tx.object_store(CUSTOMERS).unwrap();
     write_customer(
         &customers,
+        &tx.object_store(SEARCH).unwrap(),
         &tx.object_store(OUTBOX).unwrap(),
         &tx.object_store(META).unwrap(),
         None,
@@ -172,10 +174,11 @@ async fn upgrades_from_version_1_with_data() {
     assert!(record.sort_key.unwrap().starts_with("王芳\u{0}"));
     let tx = v2.db.transaction(CUSTOMERS).build().unwrap();
     let indexes: Vec<String> = tx.object_store(CUSTOMERS).unwrap().index_names().collect();
-    assert!(indexes.contains(&BY_SEARCH.to_string()), "{indexes:?}");
     assert!(
-        !indexes.contains(&BY_OWNER.to_string()) && !indexes.contains(&BY_UPDATED.to_string()),
-        "unused indexes are dropped: {indexes:?}"
+        !indexes.contains(&BY_OWNER.to_string())
+            && !indexes.contains(&BY_UPDATED.to_string())
+            && !indexes.contains(&BY_SEARCH.to_string()),
+        "unused indexes and the search-key index are dropped: {indexes:?}"
     );
     let tx = v2.db.transaction(TIMELINE).build().unwrap();
     let indexes: Vec<String> = tx.object_store(TIMELINE).unwrap().index_names().collect();
@@ -268,8 +271,11 @@ async fn upgrades_version_3_phone_keys() {
         )
         .await
         .unwrap();
-    let mut old = saved.clone();
-    old.search_keys = (0..=7)
+    // The record as data version 3 stored it: a search key per trailing run of phone
+    // digits, in the index (no search slot).
+    let mut old = serde_json::to_value(&saved).unwrap();
+    old.as_object_mut().unwrap().remove("search");
+    old["search_keys"] = (0..=7)
         .map(|start| "13900001111"[start..].to_string())
         .chain([
             "lei".to_string(),
@@ -304,8 +310,7 @@ async fn upgrades_version_3_phone_keys() {
 
     let store = Store::open(&name, || {}).await.unwrap();
     let record = store.customer(saved.customer.id).await.unwrap().unwrap();
-    assert_eq!(record.search_keys, saved.search_keys);
-    assert!(!record.search_keys.contains(&"00001111".to_string()));
+    assert_eq!(record.search, saved.search, "placed again where it was");
     let found = store.search_customers("1111", 10).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(store.search_customers("0000 1", 10).await.unwrap().len(), 0);
@@ -870,4 +875,207 @@ async fn a_first_pull_keeps_what_was_written_while_it_ran() {
         ("Sun Li", "杭州")
     );
     assert_eq!(record.stats.visits, 2);
+}
+
+/// Every line stored in the search blocks, as `(block, line)`.
+async fn search_lines(store: &Store) -> Vec<(u32, String)> {
+    let tx = store.db.transaction(SEARCH).build().unwrap();
+    let search = tx.object_store(SEARCH).unwrap();
+    let keys: Vec<f64> = search
+        .get_all_keys::<f64>()
+        .primitive()
+        .unwrap()
+        .await
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut lines = Vec::new();
+    for key in keys {
+        let value: wasm_bindgen::JsValue = search
+            .get::<wasm_bindgen::JsValue, _, _>(key)
+            .primitive()
+            .unwrap()
+            .await
+            .unwrap()
+            .unwrap();
+        let bytes = js_sys::Uint8Array::new(&value).to_vec();
+        let block = (key / 4_294_967_296.0).floor() as u32;
+        for line in String::from_utf8(bytes).unwrap().lines() {
+            lines.push((block, line.to_string()));
+        }
+    }
+    lines
+}
+
+/// Search follows a customer through an edit, a delete and a restore, with one line in
+/// the search blocks while it is live and none while deleted.
+#[wasm_bindgen_test]
+async fn search_follows_edits_deletes_and_restores() {
+    use crm_core::CustomerDraft;
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let draft = |name: &str| CustomerDraft {
+        name: name.into(),
+        phone: "+86 139 0000 1111".into(),
+        ..Default::default()
+    };
+    let saved = store
+        .save_customer(None, &draft("王芳"), now(), &stamp)
+        .await
+        .unwrap();
+    let id = saved.customer.id;
+    assert_eq!(store.search_customers("芳", 10).await.unwrap().len(), 1);
+    store
+        .save_customer(Some(id), &draft("李娜"), now(), &stamp)
+        .await
+        .unwrap();
+    assert!(store.search_customers("芳", 10).await.unwrap().is_empty());
+    assert_eq!(store.search_customers("娜", 10).await.unwrap().len(), 1);
+    assert_eq!(store.search_customers("1111", 10).await.unwrap().len(), 1);
+    assert_eq!(search_lines(&store).await.len(), 1);
+
+    store
+        .set_customer_deleted(id, true, now(), &stamp)
+        .await
+        .unwrap();
+    assert!(store.search_customers("娜", 10).await.unwrap().is_empty());
+    assert!(search_lines(&store).await.is_empty());
+    let record = store.customer(id).await.unwrap().unwrap();
+    assert_eq!(record.search, None);
+
+    store
+        .set_customer_deleted(id, false, now(), &stamp)
+        .await
+        .unwrap();
+    assert_eq!(store.search_customers("娜", 10).await.unwrap().len(), 1);
+    assert_eq!(search_lines(&store).await.len(), 1);
+}
+
+/// New customers fill the last search block and then start a new one; a search finds
+/// customers in every block, in name order, and a write through another connection
+/// (another tab) is seen by the next search of this one.
+#[wasm_bindgen_test]
+async fn search_blocks_roll_over_and_other_tabs_writes_are_seen() {
+    use crm_core::search::block::BLOCK_LINES;
+    let name = name();
+    let store = Store::open(&name, || {}).await.unwrap();
+    let customers: Vec<Customer> = (0..BLOCK_LINES + 3)
+        .map(|n| {
+            let mut c = Customer::new(uuid::Uuid::now_v7(), format!("客户{n:05}"), 1);
+            c.company = if n % 2 == 0 {
+                "春秋旅行社"
+            } else {
+                "希尔顿"
+            }
+            .into();
+            c
+        })
+        .collect();
+    {
+        let tx = store
+            .db
+            .transaction([CUSTOMERS, SEARCH])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .unwrap();
+        let mut records: Vec<CustomerRecord> = customers
+            .iter()
+            .map(|c| CustomerRecord::new(c.clone(), Aggregates::default(), 1))
+            .collect();
+        super::search::place_all(&tx.object_store(SEARCH).unwrap(), &mut records)
+            .await
+            .unwrap();
+        for record in &records {
+            tx.object_store(CUSTOMERS)
+                .unwrap()
+                .put(record)
+                .serde()
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    let lines = search_lines(&store).await;
+    assert_eq!(lines.len(), BLOCK_LINES + 3);
+    assert_eq!(lines.iter().filter(|(block, _)| *block == 1).count(), 3);
+
+    let found = store.search_customers("旅行社", 2000).await.unwrap();
+    assert_eq!(found.len(), (BLOCK_LINES + 3).div_ceil(2));
+    let names: Vec<&str> = found.iter().map(|r| r.customer.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert_eq!(
+        found.last().unwrap().customer.name,
+        format!("客户{:05}", BLOCK_LINES + 2)
+    );
+    assert_eq!(store.search_customers("旅行社", 5).await.unwrap().len(), 5);
+
+    let other_tab = Store::open(&name, || {}).await.unwrap();
+    other_tab
+        .save_customer(
+            Some(customers[0].id),
+            &crm_core::CustomerDraft {
+                name: "Zhou Jie".into(),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    let found = store.search_customers("zhou", 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].customer.id, customers[0].id);
+    assert!(store
+        .search_customers("客户00000", 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(search_lines(&store).await.len(), BLOCK_LINES + 3);
+}
+
+/// Editing a customer keeps what its interactions derived (interaction counts for
+/// segment rules, the purchases behind care reminders), which a rebuilt record lost
+/// until the next interaction.
+#[wasm_bindgen_test]
+async fn an_edit_keeps_what_interactions_derived() {
+    use crm_core::{CustomerDraft, InteractionDraft, InteractionKind};
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let draft = |phone: &str| CustomerDraft {
+        name: "王芳".into(),
+        phone: phone.into(),
+        ..Default::default()
+    };
+    let id = store
+        .save_customer(None, &draft(""), now(), &stamp)
+        .await
+        .unwrap()
+        .customer
+        .id;
+    store
+        .log_interaction(
+            id,
+            &InteractionDraft {
+                kind: InteractionKind::Purchase,
+                date: "2026-11-25".into(),
+                amount: "880".into(),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    let before = store.customer(id).await.unwrap().unwrap();
+    assert_eq!(before.stats.purchases, 1);
+    assert!(!before.care_due.is_empty());
+
+    let after = store
+        .save_customer(Some(id), &draft("13800138000"), now(), &stamp)
+        .await
+        .unwrap();
+    assert_eq!(after.stats, before.stats);
+    assert_eq!(after.recent_purchases, before.recent_purchases);
+    assert_eq!(after.care_due, before.care_due);
+    assert_eq!(after.agg, before.agg);
+    assert_eq!(store.customer(id).await.unwrap().unwrap(), after);
 }

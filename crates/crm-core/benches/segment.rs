@@ -10,8 +10,9 @@
 //! `BENCH segment_native_<size> <median> ms` (and the resident figure) per size for
 //! scripts to grep.
 
+mod common;
+
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 use chrono::NaiveDate;
@@ -118,45 +119,10 @@ fn rescore(
         .map(|rule| columns.count(rule).expect("valid rule"))
 }
 
-/// Criterion's median for benchmark `name`, in milliseconds, read from the estimates it
-/// just wrote (`$CRITERION_HOME` or `<target dir>/criterion`), so the `BENCH` line is the
-/// same measurement as the report above it. `None` unless written since `since`.
-fn criterion_median_ms(name: &str, since: SystemTime) -> Option<f64> {
-    let home = match std::env::var_os("CRITERION_HOME") {
-        Some(home) => PathBuf::from(home),
-        None => {
-            let target = match std::env::var_os("CARGO_TARGET_DIR") {
-                Some(dir) => PathBuf::from(dir),
-                // This binary is <target>/<profile>/deps/segment-<hash>.
-                None => std::env::current_exe()
-                    .ok()?
-                    .ancestors()
-                    .nth(3)?
-                    .to_path_buf(),
-            };
-            target.join("criterion")
-        }
-    };
-    let path = home.join(name).join("new").join("estimates.json");
-    // A benchmark filtered out of this run keeps an older file: not this run's figure.
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    Some(json["median"]["point_estimate"].as_f64()? / 1e6)
-}
-
 fn main() {
     let started = SystemTime::now();
     let mut criterion = Criterion::default().configure_from_args();
-    // Under `cargo test --benches` (no `--bench` flag) run S once as a smoke test only.
-    let benchmarking = std::env::args().any(|a| a == "--bench");
-    let sizes: &[(Size, &str)] = if benchmarking {
-        &[(Size::S, "s"), (Size::M, "m"), (Size::L, "l")]
-    } else {
-        &[(Size::S, "s")]
-    };
+    let (benchmarking, sizes) = common::sizes();
     let settings = SegmentSettings::default();
     let rules = rules();
     let mut names = Vec::new();
@@ -182,7 +148,7 @@ fn main() {
     criterion.final_summary();
     if benchmarking {
         for name in names {
-            match criterion_median_ms(&name, started) {
+            match common::criterion_median_ms(&name, started) {
                 Some(ms) => println!("BENCH {name} {ms:.2} ms"),
                 None => println!("{name}: no criterion estimate (filtered out?)"),
             }

@@ -1,5 +1,5 @@
 //! New ticket and Edit ticket: one form validated by `TicketDraft::apply`, errors next to
-//! each field, and the customer picked by search-as-you-type over the search index.
+//! each field, and the customer picked by search-as-you-type over the search blocks.
 
 use crm_core::{
     change::Entity,
@@ -175,8 +175,9 @@ pub fn TicketForm(
     }
 }
 
-/// A combobox over the customer search index: typing searches (a few rows, never the
-/// whole table), arrow keys and Enter or a click pick one. Clearing the text unlinks.
+/// A combobox over the customer search (`storage::search`): typing searches (a few rows,
+/// never the whole table), arrow keys and Enter or a click pick one. Clearing the text
+/// unlinks.
 #[component]
 fn CustomerPicker(
     id: String,
