@@ -5,7 +5,10 @@
 use chrono::{Days, NaiveDate};
 use crm_core::{
     change::Entity,
-    workflow::{care, Reminder, ReminderState},
+    workflow::{
+        care::{self, AHEAD_DAYS, OVERDUE_DAYS},
+        Reminder, ReminderState,
+    },
 };
 use leptos::prelude::*;
 
@@ -15,11 +18,6 @@ use super::{
     use_store::{use_query, StoreCtx},
 };
 use crate::storage::StoreError;
-
-/// How far back an unhandled reminder stays listed as overdue.
-pub const OVERDUE_DAYS: u64 = 30;
-/// How far ahead the agenda looks.
-pub const AHEAD_DAYS: u64 = 14;
 
 /// One reminder as the screen shows it.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,5 @@
 //! Reads for the care reminders and the companies screen, through the indexes kept on
-//! customers (`by_care`, `by_birthday`, `by_kind`, `by_company`), so neither screen scans
+//! customers (`by_care`, `by_birthday`, `by_company_name`, `by_company`), so neither screen scans
 //! every customer or interaction.
 
 use std::collections::BTreeMap;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     records::CustomerRecord,
-    schema::{BY_BIRTHDAY, BY_CARE, BY_COMPANY, BY_KIND, CUSTOMERS, TIMELINE},
+    schema::{BY_BIRTHDAY, BY_CARE, BY_COMPANY, BY_COMPANY_NAME, CUSTOMERS, TIMELINE},
     timeline::blocks_of,
     Store, StoreError,
 };
@@ -91,16 +91,12 @@ impl Store {
         let tx = self.db.transaction(CUSTOMERS).build()?;
         let rows = tx
             .object_store(CUSTOMERS)?
-            .index(BY_KIND)?
+            .index(BY_COMPANY_NAME)?
             .get_all()
-            .with_query::<String, _>(KeyRange::Only("company".to_string()))
             .with_limit(COMPANY_LIMIT)
             .serde()?
             .await?;
-        let mut companies: Vec<CustomerRecord> = rows.collect::<Result<Vec<_>, _>>()?;
-        companies.retain(|r| !r.customer.deleted);
-        companies.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
-        Ok(companies)
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Live companies with how many live contacts each has (the Companies screen).

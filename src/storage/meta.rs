@@ -148,8 +148,9 @@ pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
         .await?;
     }
     if version < 5 {
-        // v4 and older records were found through a search-key index: put every live
-        // customer's line in the search blocks instead (a crash re-runs this whole
+        // v4 and older records were found through a search-key index and listed
+        // companies by kind: put every live customer's line in the search blocks and
+        // derive the company index field instead (a crash re-runs this whole
         // transaction and starts from empty blocks, so no line is there twice).
         let customers = tx.object_store(CUSTOMERS)?;
         let mut records: Vec<CustomerRecord> = customers
@@ -159,6 +160,8 @@ pub async fn run_data_migrations(store: &Store) -> Result<(), StoreError> {
             .collect::<Result<_, _>>()?;
         for record in &mut records {
             record.search = None;
+            // Fills `company_sort` and leaves out care dates long past.
+            record.refresh_derived();
         }
         let search_store = tx.object_store(SEARCH)?;
         search_store.clear()?;

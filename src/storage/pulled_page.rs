@@ -305,6 +305,7 @@ pub(super) async fn merge_page(
         let mut record = match existing {
             Some(mut record) => {
                 record.customer = customer;
+                record.updated_ms = now_ms as f64;
                 record.refresh_derived();
                 record
             }
@@ -343,8 +344,8 @@ pub(super) async fn merge_page(
                 .get(customer)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            record.set_interactions(list.iter().flat_map(|b| &b.items));
             record.updated_ms = now_ms as f64;
+            record.set_interactions(list.iter().flat_map(|b| &b.items));
             changed.insert(*customer);
         }
     }

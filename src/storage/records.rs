@@ -9,7 +9,7 @@ use crm_core::{
     merge::RecordState,
     search::sort_key,
     segment::{InteractionStats, SavedSegment},
-    Aggregates, Customer, Hlc, Interaction,
+    Aggregates, Customer, CustomerKind, Hlc, Interaction,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,16 +31,23 @@ pub struct CustomerRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_visit: Option<String>,
     /// `YYYY-MM-DD` dates care reminders fall due on (7 and 28 days after the latest
-    /// purchases, membership expiry), for the multi-entry care index.
+    /// purchases, membership expiry), for the multi-entry care index. Dates more than
+    /// [`CARE_INDEX_DAYS`] before `updated_ms` are left out: the care screen never looks
+    /// that far back, and each entry costs an index write.
     #[serde(default)]
     pub care_due: Vec<String>,
     /// `MM-DD` of the birthday, for the birthday index (recurs every year).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birthday_md: Option<String>,
+    /// The sort key of a live company, absent for everyone else, for the index that
+    /// lists companies by name (people, most of a book, cost it no index entry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_sort: Option<String>,
     /// Purchase dates behind `care_due` (the latest few), kept so a customer edit can
     /// recompute the care dates without reading the timeline.
     #[serde(default)]
     pub recent_purchases: Vec<chrono::NaiveDate>,
+    /// When the record was last written on this device (ms since the epoch).
     #[serde(default)]
     pub updated_ms: f64,
     #[serde(default)]
@@ -64,6 +71,7 @@ impl CustomerRecord {
             next_visit: None,
             care_due: Vec::new(),
             birthday_md: None,
+            company_sort: None,
             recent_purchases: Vec::new(),
             updated_ms: updated_ms as f64,
             agg,
@@ -110,10 +118,15 @@ impl CustomerRecord {
         self.refresh_derived();
     }
 
-    /// Recomputes the index fields from the customer and aggregates.
+    /// Recomputes the index fields from the customer and aggregates (set `updated_ms`
+    /// first: it dates the care horizon).
     pub fn refresh_derived(&mut self) {
         let live = !self.customer.deleted;
         self.sort_key = live.then(|| sort_key(&self.customer));
+        self.company_sort = self
+            .sort_key
+            .clone()
+            .filter(|_| self.customer.kind == CustomerKind::Company);
         self.next_visit = if live {
             self.agg.next_visit.map(|d| d.to_string())
         } else {
@@ -122,11 +135,13 @@ impl CustomerRecord {
         self.care_due.clear();
         self.birthday_md = None;
         if live {
+            let horizon = care_horizon(self.updated_ms);
             let mut due: Vec<String> = self
                 .recent_purchases
                 .iter()
                 .flat_map(|d| [*d + chrono::Days::new(7), *d + chrono::Days::new(28)])
                 .chain(self.customer.membership_expires)
+                .filter(|d| *d >= horizon)
                 .map(|d| d.to_string())
                 .collect();
             due.sort_unstable();
@@ -143,6 +158,19 @@ impl CustomerRecord {
 /// How many of a customer's latest purchase dates get 7- and 28-day care reminders: a
 /// purchase older than the last few has had its reminders long ago.
 pub const CARE_PURCHASES: usize = 3;
+
+/// How far before a record's write its care dates are still indexed: well beyond the
+/// care screen's overdue window, so a clock set back by weeks still finds them.
+pub const CARE_INDEX_DAYS: u64 = 3 * crm_core::workflow::care::OVERDUE_DAYS;
+
+/// The earliest care date worth an index entry for a record written at `written_ms`
+/// (the epoch's first day for a record never dated: everything is kept).
+fn care_horizon(written_ms: f64) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp_millis(written_ms as i64)
+        .map(|t| t.date_naive())
+        .and_then(|d| d.checked_sub_days(chrono::Days::new(CARE_INDEX_DAYS)))
+        .unwrap_or_default()
+}
 
 /// Up to [`super::timeline::BLOCK_SIZE`] interactions of one customer in one record,
 /// keyed `[customer_id, block]`. Found by customer only (see `storage::homes`); blocks

@@ -138,13 +138,21 @@ async fn upgrades_from_version_1_with_data() {
             "phone": "+86 139 0000 1111",
             "sort_key": "王芳",
         });
-        tx.object_store(CUSTOMERS)
-            .unwrap()
-            .put(&old_format)
-            .serde()
-            .unwrap()
-            .await
-            .unwrap();
+        let old_company = serde_json::json!({
+            "id": "0192f0c2-8a7e-7c1d-9a40-1c9d1e3f5a78",
+            "name": "Zhongxin Travel",
+            "kind": "company",
+            "sort_key": "zhongxin travel",
+        });
+        for record in [&old_format, &old_company] {
+            tx.object_store(CUSTOMERS)
+                .unwrap()
+                .put(record)
+                .serde()
+                .unwrap()
+                .await
+                .unwrap();
+        }
         tx.object_store(OUTBOX)
             .unwrap()
             .add(&serde_json::json!({"pending": 1}))
@@ -162,7 +170,14 @@ async fn upgrades_from_version_1_with_data() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].customer.name, "王芳");
     assert_eq!(v2.search_customers("1111", 10).await.unwrap().len(), 1);
-    assert_eq!(v2.customer_count().await.unwrap(), 1);
+    assert_eq!(v2.customer_count().await.unwrap(), 2);
+    let companies = v2.companies().await.unwrap();
+    assert_eq!(
+        companies.len(),
+        1,
+        "the company is listed through its new index"
+    );
+    assert_eq!(companies[0].customer.name, "Zhongxin Travel");
     assert_eq!(
         v2.pending_count().await.unwrap(),
         1,
@@ -177,8 +192,9 @@ async fn upgrades_from_version_1_with_data() {
     assert!(
         !indexes.contains(&BY_OWNER.to_string())
             && !indexes.contains(&BY_UPDATED.to_string())
-            && !indexes.contains(&BY_SEARCH.to_string()),
-        "unused indexes and the search-key index are dropped: {indexes:?}"
+            && !indexes.contains(&BY_SEARCH.to_string())
+            && !indexes.contains(&BY_KIND.to_string()),
+        "unused indexes, the search-key and the kind index are dropped: {indexes:?}"
     );
     let tx = v2.db.transaction(TIMELINE).build().unwrap();
     let indexes: Vec<String> = tx.object_store(TIMELINE).unwrap().index_names().collect();
@@ -1078,4 +1094,73 @@ async fn an_edit_keeps_what_interactions_derived() {
     assert_eq!(after.care_due, before.care_due);
     assert_eq!(after.agg, before.agg);
     assert_eq!(store.customer(id).await.unwrap().unwrap(), after);
+}
+
+/// Companies are listed by name through an index only live companies are in: people
+/// (most of a book) cost it no entry, and a deleted company drops out by itself.
+#[wasm_bindgen_test]
+async fn companies_are_listed_by_name_without_people_or_deleted_ones() {
+    use crm_core::{CustomerDraft, CustomerKind};
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let save = |kind: CustomerKind, name: &str| {
+        let draft = CustomerDraft {
+            kind,
+            name: name.into(),
+            ..Default::default()
+        };
+        let store = store.clone();
+        async move {
+            store
+                .save_customer(None, &draft, now(), &stamp)
+                .await
+                .unwrap()
+        }
+    };
+    let zhongxin = save(CustomerKind::Company, "Zhongxin Travel").await;
+    save(CustomerKind::Person, "Li Wei").await;
+    let anda = save(CustomerKind::Company, "Anda Logistics").await;
+    let gone = save(CustomerKind::Company, "Beihai Hotels").await;
+    assert!(gone.company_sort.is_some());
+    store
+        .set_customer_deleted(gone.customer.id, true, now(), &stamp)
+        .await
+        .unwrap();
+
+    let names: Vec<String> = store
+        .companies()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.customer.name)
+        .collect();
+    assert_eq!(names, [anda.customer.name, zhongxin.customer.name]);
+}
+
+/// Care dates long before a record's write get no index entry (the care screen never
+/// looks that far back); recent and coming ones do.
+#[wasm_bindgen_test]
+fn care_dates_long_past_are_not_indexed() {
+    use chrono::NaiveDate;
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let mut record = CustomerRecord::new(
+        Customer::new(uuid::Uuid::now_v7(), "Chen Jing", 1),
+        Aggregates::default(),
+        now().ms,
+    );
+    record.recent_purchases = vec![day("2026-11-20"), day("2024-03-01")];
+    record.customer.membership_expires = Some(day("2027-02-01"));
+    record.refresh_derived();
+    assert_eq!(
+        record.care_due,
+        ["2026-11-27", "2026-12-18", "2027-02-01"],
+        "a purchase of 2024 is years past its 7- and 28-day reminders"
+    );
+
+    record.updated_ms = 0.0;
+    record.refresh_derived();
+    assert_eq!(
+        record.care_due.len(),
+        5,
+        "an undated record keeps every date"
+    );
 }

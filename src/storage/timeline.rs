@@ -180,8 +180,8 @@ impl Store {
         self.first_pull
             .stored(super::first_pull::Stored::Blocks, [customer_id]);
 
-        record.set_interactions(blocks.iter().flat_map(|b| &b.items));
         record.updated_ms = now.ms as f64;
+        record.set_interactions(blocks.iter().flat_map(|b| &b.items));
         customers.put(&record).serde()?.await?;
 
         outbox::write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?, &stamped).await?;

@@ -224,6 +224,13 @@ pub fn is_active(reminder: &Reminder, state: Option<&ReminderState>, today: Naiv
     !state.done && state.snoozed_until.is_none_or(|until| until <= today)
 }
 
+/// How far back an unhandled reminder stays listed as overdue (days): the earliest
+/// date the care agenda ever asks about is this long before today.
+pub const OVERDUE_DAYS: u64 = 30;
+
+/// How far ahead the care agenda looks (days).
+pub const AHEAD_DAYS: u64 = 14;
+
 /// Whether the reminder's date has passed (due strictly before `today`).
 pub fn is_overdue(reminder: &Reminder, today: NaiveDate) -> bool {
     reminder.due < today
