@@ -20,7 +20,8 @@
 // Environment: DIST_DIR, CRM_SERVER, SEED_DEMO, BENCH_PULL_DIR, PULL_RUNS (default 5 for
 // S, 1 for M and L; the median is printed), PULL_TIMEOUT_MIN (default 180),
 // PULL_PERSISTENT=0 (an off-the-record context: IndexedDB in memory, as figures before
-// 2026-12-01 were measured), PULL_PROFILE=1 / PULL_PROFILE_OUT (CPU profile).
+// 2026-12-01 were measured), PULL_PROFILE=1 / PULL_PROFILE_OUT (CPU profile), PULL_SIZES=1
+// (what each object store holds afterwards, in MB of values by field).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -93,6 +94,37 @@ async function reportProfile(cdp, size) {
     });
     for (const [k, ms] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 8)) log(`  callers ${ms.toFixed(0)} ms: ${k}`);
   }
+}
+
+// PULL_SIZES=1: what the pull stored, per object store: records, the bytes of their
+// values (strings and numbers as JSON text, byte arrays as their length) and the fields
+// that hold the most, to see which layout choice the write cost comes from.
+async function reportSizes(page, size) {
+  const stores = await page.evaluate(async () => {
+    const db = await new Promise((ok, no) => {
+      const r = indexedDB.open('field-crm');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => no(r.error);
+    });
+    const add = (acc, field, n) => acc.set(field, (acc.get(field) ?? 0) + n);
+    const measure = (value, field, acc) => {
+      if (value instanceof Uint8Array || value instanceof ArrayBuffer) add(acc, field, value.byteLength);
+      else if (value && typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) measure(v, k, acc);
+      else add(acc, field, JSON.stringify(value ?? null).length);
+    };
+    const out = [];
+    for (const name of db.objectStoreNames) {
+      const all = await new Promise((ok) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => ok(r.result); });
+      const acc = new Map();
+      for (const value of all) measure(value, '', acc);
+      const bytes = [...acc.values()].reduce((a, b) => a + b, 0);
+      const top = [...acc].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k || '(value)'} ${(n / 1e6).toFixed(1)}`);
+      if (all.length) out.push(`${name}: ${all.length} records, ${(bytes / 1e6).toFixed(1)} MB (${top.join(', ')})`);
+    }
+    db.close();
+    return out;
+  });
+  for (const line of stores) log(`${size}: stored ${line}`);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -201,6 +233,7 @@ async function pullOnce(browser, origin, size) {
     const shown = await count.textContent();
     if (shown !== `${expected[size]} customers`) log(`${size}: #customer-count says ${JSON.stringify(shown)}, want ${expected[size]} customers`);
     if (errors.length) log(`${size}: page errors: ${errors.slice(-5).join(' | ')}`);
+    if (process.env.PULL_SIZES === '1') await reportSizes(page, size);
     if (profile) {
       // LevelDB may delete a file while du walks the directory (a compaction still
       // running): du then exits non-zero but still prints the total of what it found.

@@ -89,6 +89,34 @@ function resolve(today) {
 
 // ---- Page-side code (injected as source, so it runs as ordinary page functions). ----
 
+/**
+ * The JSON text of a block's stored field (`storage::json_field`): 0x04, the text's length
+ * (4 bytes, little-endian) and one LZ4 block; plain JSON bytes as written before that.
+ */
+function storedJson(bytes) {
+  if (bytes[0] !== 0x04) return new TextDecoder().decode(bytes);
+  const out = new Uint8Array(bytes[1] | (bytes[2] << 8) | (bytes[3] << 16) | (bytes[4] << 24));
+  let i = 5;
+  let o = 0;
+  const length = (n) => {
+    if (n === 15) for (let b = 255; b === 255; n += b) b = bytes[i++];
+    return n;
+  };
+  while (i < bytes.length) {
+    const token = bytes[i++];
+    const literals = length(token >> 4);
+    out.set(bytes.subarray(i, i + literals), o);
+    i += literals;
+    o += literals;
+    if (i >= bytes.length) break;
+    const offset = bytes[i] | (bytes[i + 1] << 8);
+    i += 2;
+    const match = length(token & 15) + 4;
+    for (let k = 0; k < match; k++, o++) out[o] = out[o - offset];
+  }
+  return new TextDecoder().decode(out.subarray(0, o));
+}
+
 /** Reads every live interaction of the app's IndexedDB into plain objects, and counts the live customers. */
 async function readRows() {
   const db = await new Promise((resolve, reject) => {
@@ -103,13 +131,12 @@ async function readRows() {
   // Tombstoned customers have no sort key, so the index counts live customers only.
   const customers = await ask(db.transaction('customers').objectStore('customers').index('by_sort').count());
   const rows = [];
-  const decoder = new TextDecoder();
   let after = null;
   for (;;) {
     const range = after ? IDBKeyRange.lowerBound(after, true) : null;
     const blocks = await ask(db.transaction('timeline').objectStore('timeline').getAll(range, 2000));
     for (const b of blocks) {
-      for (const i of b.items instanceof Uint8Array ? JSON.parse(decoder.decode(b.items)) : b.items) {
+      for (const i of b.items instanceof Uint8Array ? JSON.parse(storedJson(b.items)) : b.items) {
         if (i._deleted) continue;
         rows.push({ id: i.id, customer_id: i.customer_id, kind: i.kind, at: i.at, amount_minor: i.amount_minor ?? null, items: i.items ?? null });
       }
@@ -311,7 +338,7 @@ try {
       return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
     });
     const params = resolve(today);
-    await page.addScriptTag({ content: [readRows, segmentJs, segmentArquero, startWorker, rounds].map(String).join('\n') });
+    await page.addScriptTag({ content: [storedJson, readRows, segmentJs, segmentArquero, startWorker, rounds].map(String).join('\n') });
     await page.addScriptTag({ path: 'node_modules/arquero/dist/arquero.min.js' });
     const run = await page.evaluate(
       ({ request, p, runs }) => rounds(request, p, runs),

@@ -126,6 +126,7 @@ impl<'de> Visitor<'de> for FieldVersionsVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::json_field::json_of;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
@@ -163,7 +164,8 @@ mod tests {
         let block = Block { versions: sample() };
         let js = serde_wasm_bindgen::to_value(&block).unwrap();
         let stored = js_sys::Reflect::get(&js, &"versions".into()).unwrap();
-        let json = String::from_utf8(js_sys::Uint8Array::new(&stored).to_vec()).unwrap();
+        let bytes = js_sys::Uint8Array::new(&stored).to_vec();
+        let json = String::from_utf8(json_of(&bytes).unwrap().into_owned()).unwrap();
         let (one, two) = (hlc(1).to_string(), hlc(2).to_string());
         assert_eq!(
             json,

@@ -90,7 +90,8 @@ fn org_of(db: &Db, email: &str) -> Result<(i64, String), Error> {
     Ok((user.org_id, creds.user.name))
 }
 
-/// The changes that create `record` of `entity` (its non-empty fields), stamped now.
+/// The changes that create `record` of `entity` (its non-empty fields), stamped now
+/// with one HLC, as the app stamps every field of one edit (`SyncEngine::handle_local_edit`).
 fn creation(
     clock: &mut Clock,
     entity: Entity,
@@ -98,8 +99,8 @@ fn creation(
     fields: Vec<(String, serde_json::Value)>,
     out: &mut Vec<ValidChange>,
 ) -> Result<(), Error> {
+    let hlc = clock.tick(now_ms());
     for (field, value) in fields {
-        let hlc = clock.tick(now_ms());
         let change = Change {
             entity,
             id,
