@@ -251,6 +251,38 @@ async fn update_empty_fields_fills_only_what_is_empty() {
     assert_eq!(stored.city, "上海");
     assert_eq!(store.pending_count().await.unwrap(), before + 1);
     assert_eq!(store.customer_count().await.unwrap(), 1);
+    assert_eq!(
+        store.search_customers("1111", 10).await.unwrap().len(),
+        1,
+        "the filled phone is searchable"
+    );
+
+    // A row filling a customer an earlier row of the same chunk created: one customer,
+    // found once by what either row brought.
+    let created = customer("李雷", "li.lei@example.com", "");
+    let mut filled = customer("李雷", "", "13722223333");
+    filled.city = "广州".into();
+    store
+        .import_chunk(
+            &[
+                ImportWrite::Create {
+                    customer: created.clone(),
+                },
+                ImportWrite::FillEmpty {
+                    target: created.id,
+                    incoming: filled,
+                },
+            ],
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    for query in ["3333", "李雷"] {
+        let found = store.search_customers(query, 10).await.unwrap();
+        assert_eq!(found.len(), 1, "{query}");
+        assert_eq!(found[0].customer.phone, "13722223333");
+    }
 }
 
 /// A chunk that fails half-way (here: its outbox batch collides with changes another

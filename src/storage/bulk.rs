@@ -256,11 +256,12 @@ impl Store {
         let customers = tx.object_store(CUSTOMERS)?;
         let mut stamps = Stamps::default();
         let mut report = ChunkReport::default();
-        // Put as they are made (a later row reads an earlier one), placed in search and
-        // put again at the end, the last write of each customer only.
-        let mut written: Vec<CustomerRecord> = Vec::with_capacity(writes.len());
+        // Each record is placed in search and put as it is made (a later row reads an
+        // earlier one); the changed search blocks are put once, at the end.
+        let search_store = tx.object_store(SEARCH)?;
+        let mut search_writer = search::SearchWriter::default();
         for write in writes {
-            let record = match write {
+            let mut record = match write {
                 ImportWrite::Create { customer } => {
                     report.created += 1;
                     let (record, _) = stage_customer(
@@ -310,18 +311,10 @@ impl Store {
                     }
                 }
             };
+            search_writer.place(&search_store, [&mut record]).await?;
             customers.put(&record).serde()?;
-            written.push(record);
         }
-        let mut last: HashMap<Uuid, CustomerRecord> = HashMap::new();
-        for record in written {
-            last.insert(record.customer.id, record);
-        }
-        let mut placed: Vec<CustomerRecord> = last.into_values().collect();
-        search::place_all(&tx.object_store(SEARCH)?, &mut placed).await?;
-        for record in &placed {
-            customers.put(record).serde()?;
-        }
+        search_writer.finish(&search_store)?;
         stamps
             .write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?)
             .await?;
