@@ -10,6 +10,7 @@
 //! imports).
 //! A record write and its outbox entries always share one readwrite transaction.
 
+mod agg_field;
 pub mod bulk;
 pub mod care;
 mod conflict_log;

@@ -50,7 +50,8 @@ pub struct CustomerRecord {
     /// When the record was last written on this device (ms since the epoch).
     #[serde(default)]
     pub updated_ms: f64,
-    #[serde(default)]
+    /// Stored with flat buckets (`agg_field`).
+    #[serde(default, with = "super::agg_field")]
     pub agg: Aggregates,
     /// Interaction counts by kind, for segment rules.
     #[serde(default)]
