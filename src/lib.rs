@@ -129,7 +129,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// A visible message when the database cannot be opened (blocked upgrade, no storage).
+/// A visible message when the database cannot be opened (blocked upgrade, no storage)
+/// or is being upgraded.
 #[component]
 fn StoreBanner() -> impl IntoView {
     let ctx = use_store();
@@ -141,6 +142,9 @@ fn StoreBanner() -> impl IntoView {
         StoreStatus::Failed(e) => {
             Some(view! { <p class="banner error" role="alert">{e}</p> }.into_any())
         }
+        StoreStatus::Upgrading => Some(
+            view! { <p class="banner" role="status">{t.get().storage_upgrading}</p> }.into_any(),
+        ),
         _ => None,
     }
 }

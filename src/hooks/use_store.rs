@@ -16,6 +16,8 @@ thread_local! {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreStatus {
     Opening,
+    /// Upgrading a database written by an older version of the app (can take minutes).
+    Upgrading,
     Ready,
     Blocked,
     Failed(String),
@@ -48,7 +50,13 @@ pub fn provide_store() {
     provide_context(ctx);
     spawn_local(async move {
         let status = ctx.status;
-        match Store::open(DB_NAME, move || status.set(StoreStatus::Blocked)).await {
+        let opened = Store::open_with(
+            DB_NAME,
+            move || status.set(StoreStatus::Blocked),
+            move || status.set(StoreStatus::Upgrading),
+        )
+        .await;
+        match opened {
             Ok(store) => match crate::sync::engine::load(&store).await {
                 Ok(()) => {
                     STORE.with(|s| *s.borrow_mut() = Some(store));

@@ -205,6 +205,28 @@ async fn upgrades_from_version_1_with_data() {
     );
 }
 
+/// Opening a database written by an older version of the app reports the upgrade (the
+/// UI explains the wait); creating a new one or opening a current one does not.
+#[wasm_bindgen_test]
+async fn opening_an_older_database_reports_the_upgrade() {
+    use std::{cell::Cell, rc::Rc};
+    let opens = |name: String| async move {
+        let upgrading = Rc::new(Cell::new(false));
+        let flag = upgrading.clone();
+        let store = Store::open_with(&name, || {}, move || flag.set(true))
+            .await
+            .unwrap();
+        store.close();
+        upgrading.get()
+    };
+    let fresh = name();
+    assert!(!opens(fresh.clone()).await, "a new database");
+    assert!(!opens(fresh).await, "a current database");
+    let older = name();
+    Store::open_at(&older, 7, || {}).await.unwrap().close();
+    assert!(opens(older).await, "a schema-7 database");
+}
+
 /// A clock-skew re-stamp moves an interaction field's version to the new HLC: the
 /// block is found by the customer a re-stamped `customer_id` names, or, when no
 /// re-stamped change names it, by a scan of the timeline.
