@@ -197,9 +197,9 @@ impl Store {
     }
 
     /// [`Store::open`], also calling `on_upgrading` when a database from an older version
-    /// of the app is being upgraded: with a large book that takes minutes (measured with
-    /// a build running alongside: an L book from schema 7 showed its customers 159 s
-    /// after the page opened), which the UI must explain rather than show nothing.
+    /// of the app is being upgraded: with a large book that takes minutes (measured: an
+    /// L book from schema 7 showed its customers 107 s after the page opened, 4 s on the
+    /// next open), which the UI must explain rather than show nothing.
     pub async fn open_with(
         name: &str,
         on_blocked: impl Fn() + 'static,
