@@ -12,7 +12,7 @@ use std::{fmt, marker::PhantomData};
 use chrono::{NaiveDate, NaiveDateTime};
 use crm_core::aggregates::{Aggregates, MonthBucket, WeekBucket};
 use serde::{
-    de::{self, value::MapAccessDeserializer, MapAccess, SeqAccess, Visitor},
+    de::{self, value::MapAccessDeserializer, MapAccess, Visitor},
     Deserialize, Deserializer, Serialize, Serializer,
 };
 
@@ -139,23 +139,9 @@ impl<B> Default for Buckets<B> {
 
 impl<'de, B: Bucket> Deserialize<'de> for Buckets<B> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_seq(BucketsVisitor(PhantomData))
-    }
-}
-
-struct BucketsVisitor<B>(PhantomData<B>);
-
-impl<'de, B: Bucket> Visitor<'de> for BucketsVisitor<B> {
-    type Value = Buckets<B>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("buckets as a flat array of integers or as objects")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut numbers = Vec::new();
-        let mut objects = Vec::new();
-        while let Some(item) = seq.next_element::<Item<B>>()? {
+        let items = Vec::<Item<B>>::deserialize(deserializer)?;
+        let (mut numbers, mut objects) = (Vec::new(), Vec::new());
+        for item in items {
             match item {
                 Item::Number(n) => numbers.push(n),
                 Item::Object(b) => objects.push(b),
