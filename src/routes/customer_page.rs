@@ -31,27 +31,54 @@ pub fn CustomerPage() -> impl IntoView {
     });
     let view = use_customer(id);
     let t = use_texts();
-    move || match view.record.get().flatten() {
-        None => view! { <p class="muted">{t.get().loading}</p> }.into_any(),
-        Some(Err(e)) => {
-            view! { <p class="banner error" role="alert">{e.to_string()}</p> }.into_any()
-        }
-        Some(Ok(Some(record))) if !record.customer.deleted => view! {
-            <CustomerDetails record=record.clone() />
+    // A memo of the page's shape: a background refresh (a sync, a write elsewhere) that
+    // returns the same customer keeps the page and an open Log interaction form in place;
+    // only the details re-render.
+    let shape = Memo::new(move |_| match view.record.get().flatten() {
+        None => PageShape::Loading,
+        Some(Err(e)) => PageShape::Failed(e.to_string()),
+        Some(Ok(Some(r))) if !r.customer.deleted => PageShape::Found {
+            id: r.customer.id,
+            company: r.customer.kind == CustomerKind::Company,
+        },
+        Some(Ok(_)) => PageShape::NotFound,
+    });
+    let record = Memo::new(move |_| {
+        view.record
+            .get()
+            .flatten()
+            .and_then(Result::ok)
+            .flatten()
+            .filter(|r| !r.customer.deleted)
+    });
+    move || match shape.get() {
+        PageShape::Loading => view! { <p class="muted">{t.get().loading}</p> }.into_any(),
+        PageShape::Failed(e) => view! { <p class="banner error" role="alert">{e}</p> }.into_any(),
+        PageShape::Found { id, company } => view! {
+            {move || record.get().map(|record| view! { <CustomerDetails record /> })}
             <CustomerLoyalty timeline=view.timeline />
-            <Show when=move || record.customer.kind == CustomerKind::Company>
+            <Show when=move || company>
                 <Contacts contacts=view.contacts />
-                <crate::components::company_timeline::CompanyTimeline id=record.customer.id />
+                <crate::components::company_timeline::CompanyTimeline id />
             </Show>
-            <Timeline id=record.customer.id timeline=view.timeline />
+            <Timeline id timeline=view.timeline />
         }
         .into_any(),
-        Some(Ok(_)) => view! {
+        PageShape::NotFound => view! {
             <h1>{t.get().not_found}</h1>
             <a href="/customers">{t.get().back_to_customers}</a>
         }
         .into_any(),
     }
+}
+
+/// What the customer page shows, without the customer's changing fields.
+#[derive(Clone, PartialEq)]
+enum PageShape {
+    Loading,
+    Failed(String),
+    Found { id: Uuid, company: bool },
+    NotFound,
 }
 
 #[component]

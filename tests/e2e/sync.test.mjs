@@ -17,6 +17,7 @@ import {
   navLink,
   newPage,
   syncBadge,
+  timeline,
 } from './helpers.mjs';
 import { SYNC_TIMEOUT, signIn, startServer, syncNow } from './server.mjs';
 
@@ -127,5 +128,39 @@ describe('sync between two devices', () => {
     await expectDetails(a, '张伟', ['杭州']);
     await navLink(a, 'Sync').click();
     await expectText(a.getByRole('list', { name: 'Conflicts' }), /Your value: 深圳/, SYNC_TIMEOUT);
+  });
+
+  test('an edit pulled while Log interaction is open updates the details and keeps what was typed', { timeout: TEST_TIMEOUT }, async (t) => {
+    const origin = await startServer(t);
+    const a = await newPage(browser, t);
+    const b = await newPage(browser, t);
+    await signIn(a, origin);
+    await signIn(b, origin);
+    await navLink(a, 'Customers').click();
+    await button(a, 'New customer').click();
+    await field(a, 'Name').fill('王强');
+    await field(a, 'Phone').fill('13800000003');
+    await button(a, 'Save').click();
+    await expectText(heading1(a), '王强');
+    await syncNow(a);
+    await syncNow(b);
+    await expectDetails(b, '王强', ['13800000003']);
+
+    // A starts logging a call; meanwhile B changes the phone and syncs.
+    await openCustomer(a, '王强');
+    await button(a, 'Log interaction').click();
+    await field(a, 'Summary').fill('Called about the Hainan package');
+    await edit(b, '王强', { Phone: '13900000004' });
+    await syncNow(b);
+
+    // A reconnects, which syncs in the background: the details show B's phone and the
+    // form A is filling in stays open with its text.
+    await a.context().setOffline(true);
+    await expectText(syncBadge(a), /Offline/);
+    await a.context().setOffline(false);
+    await expectVisible(a.getByText('13900000004', { exact: true }), SYNC_TIMEOUT);
+    assert.equal(await field(a, 'Summary').inputValue(), 'Called about the Hainan package');
+    await button(a, 'Save').click();
+    await expectText(timeline(a), /Called about the Hainan package/);
   });
 });
