@@ -83,6 +83,21 @@ pub async fn save_customer(
     result
 }
 
+/// Saves an Edit form opened with `opened` (see `Store::save_customer_edit`).
+pub async fn save_customer_edit(
+    ctx: StoreCtx,
+    id: Uuid,
+    opened: CustomerDraft,
+    draft: CustomerDraft,
+) -> Result<CustomerRecord, StoreError> {
+    let store = current_store()?;
+    let result = store
+        .save_customer_edit(id, &opened, &draft, Now::read(), &engine::stamp)
+        .await;
+    after_write(ctx, &store, &result).await;
+    result
+}
+
 /// Tombstones (`deleted` true) or restores a customer.
 pub async fn set_deleted(
     ctx: StoreCtx,

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use crate::{
     components::field::{SelectField, TextArea, TextField},
     hooks::{
-        use_customer::{save_customer, use_customer},
+        use_customer::{save_customer, save_customer_edit, use_customer},
         use_store::use_store,
     },
     i18n::{problem_text, stage, use_locale, use_texts, Locale},
@@ -33,15 +33,26 @@ pub fn EditCustomerPage() -> impl IntoView {
     });
     let view = use_customer(id);
     let t = use_texts();
-    // A memo: a refresh that returns the same record does not re-render (and wipe) the form.
-    let loaded = Memo::new(move |_| match view.record.get().flatten() {
-        Some(Ok(Some(r))) if !r.customer.deleted => {
-            Some(Ok((r.customer.id, r.customer.to_draft())))
-        }
-        Some(Ok(_)) => Some(Err(t.get_untracked().not_found.to_string())),
-        Some(Err(e)) => Some(Err(e.to_string())),
-        None => None,
-    });
+    // A memo that keeps the values the form opened with while the same customer stays
+    // loaded: a refresh (a sync, a write elsewhere) does not re-render and wipe what the
+    // user is typing; saving writes only the fields they changed (`save_customer_edit`).
+    let loaded = Memo::new(
+        move |previous: Option<&Option<Result<(Uuid, CustomerDraft), String>>>| match view
+            .record
+            .get()
+            .flatten()
+        {
+            Some(Ok(Some(r))) if !r.customer.deleted => match previous {
+                Some(Some(Ok((id, draft)))) if *id == r.customer.id => {
+                    Some(Ok((*id, draft.clone())))
+                }
+                _ => Some(Ok((r.customer.id, r.customer.to_draft()))),
+            },
+            Some(Ok(_)) => Some(Err(t.get_untracked().not_found.to_string())),
+            Some(Err(e)) => Some(Err(e.to_string())),
+            None => None,
+        },
+    );
     move || match loaded.get() {
         None => view! { <p class="muted">{t.get().loading}</p> }.into_any(),
         Some(Err(e)) => view! { <p class="banner error" role="alert">{e}</p> }.into_any(),
@@ -68,6 +79,7 @@ fn focus_field(field: &str) {
 
 #[component]
 fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
+    let opened = StoredValue::new(initial.clone());
     let t = use_texts();
     let locale = use_locale();
     let ctx = use_store();
@@ -151,7 +163,11 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
         saving.set(true);
         let nav = nav.clone();
         spawn_local(async move {
-            match save_customer(ctx, id, draft).await {
+            let saved = match id {
+                Some(id) => save_customer_edit(ctx, id, opened.get_value(), draft).await,
+                None => save_customer(ctx, None, draft).await,
+            };
+            match saved {
                 Ok(record) => {
                     errors.set(Vec::new());
                     general.set(None);

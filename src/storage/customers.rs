@@ -184,6 +184,32 @@ impl Store {
         now: Now,
         stamp: Stamp<'_>,
     ) -> Result<CustomerRecord, StoreError> {
+        self.save_customer_form(id, None, draft, now, stamp).await
+    }
+
+    /// Saves an Edit form opened with `opened`: only the fields the user changed are
+    /// written, on top of the customer as stored now (see `CustomerDraft::rebase`), so an
+    /// edit pulled while the form was open is kept.
+    pub async fn save_customer_edit(
+        &self,
+        id: Uuid,
+        opened: &CustomerDraft,
+        draft: &CustomerDraft,
+        now: Now,
+        stamp: Stamp<'_>,
+    ) -> Result<CustomerRecord, StoreError> {
+        self.save_customer_form(Some(id), Some(opened), draft, now, stamp)
+            .await
+    }
+
+    async fn save_customer_form(
+        &self,
+        id: Option<Uuid>,
+        opened: Option<&CustomerDraft>,
+        draft: &CustomerDraft,
+        now: Now,
+        stamp: Stamp<'_>,
+    ) -> Result<CustomerRecord, StoreError> {
         let tx = self
             .db
             .transaction([CUSTOMERS, SEARCH, OUTBOX, META])
@@ -201,6 +227,14 @@ impl Store {
         let base = match &old {
             Some(old) => old.customer.clone(),
             None => Customer::new(Uuid::now_v7(), "", now.ms as i64),
+        };
+        let rebased;
+        let draft = match opened {
+            Some(opened) => {
+                rebased = draft.rebase(opened, &base.to_draft());
+                &rebased
+            }
+            None => draft,
         };
         let customer = draft
             .apply(&base, now.local.date())

@@ -1186,3 +1186,72 @@ fn care_dates_long_past_are_not_indexed() {
         "an undated record keeps every date"
     );
 }
+
+/// An Edit form saved after a pulled edit of another field writes only the field the
+/// user changed: the pulled phone stays, and the outbox holds the city alone.
+#[wasm_bindgen_test]
+async fn an_edit_form_saved_after_a_pulled_edit_keeps_the_pulled_value() {
+    use crm_core::CustomerDraft;
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let saved = store
+        .save_customer(
+            None,
+            &CustomerDraft {
+                name: "王强".into(),
+                phone: "13800000003".into(),
+                city: "上海".into(),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    let id = saved.customer.id;
+    let opened = saved.customer.to_draft();
+    let queued_before = store.outbox().await.unwrap().len();
+
+    // Another device's phone edit arrives while the form is open.
+    let far = now().ms + 60_000;
+    let pulled = change(
+        Entity::Customer,
+        id,
+        "phone",
+        serde_json::json!("13900000004"),
+        far,
+        0xdef,
+    );
+    store
+        .apply_remote(&[pulled], &Homes::new(), "c1", now().ms)
+        .await
+        .unwrap();
+
+    // The form still shows the old phone; the user changed the city.
+    let form = CustomerDraft {
+        city: "北京".into(),
+        ..opened.clone()
+    };
+    let edited = store
+        .save_customer_edit(id, &opened, &form, now(), &stamp)
+        .await
+        .unwrap();
+    assert_eq!(edited.customer.phone, "13900000004");
+    assert_eq!(edited.customer.city, "北京");
+    let stored = store.customer(id).await.unwrap().unwrap();
+    assert_eq!(stored.customer.phone, "13900000004");
+    assert_eq!(stored.customer.city, "北京");
+    let queued = store.outbox().await.unwrap();
+    let fields: Vec<&str> = queued[queued_before..]
+        .iter()
+        .map(|c| c.field.as_str())
+        .collect();
+    assert_eq!(fields, ["city"]);
+
+    // The plain save writes the form as it is (the old phone back): what the Edit page
+    // no longer uses.
+    let stale = store
+        .save_customer(Some(id), &form, now(), &stamp)
+        .await
+        .unwrap();
+    assert_eq!(stale.customer.phone, "13800000003");
+}

@@ -9,6 +9,7 @@ import {
   button,
   customerCount,
   customerLink,
+  expectEventually,
   expectText,
   expectVisible,
   field,
@@ -36,6 +37,24 @@ async function edit(page, name, values) {
   for (const [label, value] of Object.entries(values)) await field(page, label).fill(value);
   await button(page, 'Save').click();
   await expectText(heading1(page), name);
+}
+
+/** A field of the customer named `name` as stored in the page's IndexedDB. */
+async function storedField(page, name, field) {
+  return page.evaluate(async ([name, field]) => {
+    const db = await new Promise((ok, no) => {
+      const r = indexedDB.open('field-crm');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => no(r.error);
+    });
+    const all = await new Promise((ok, no) => {
+      const r = db.transaction('customers').objectStore('customers').getAll();
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => no(r.error);
+    });
+    db.close();
+    return all.find((c) => c.name === name)?.[field];
+  }, [name, field]);
 }
 
 async function expectDetails(page, name, texts) {
@@ -130,7 +149,7 @@ describe('sync between two devices', () => {
     await expectText(a.getByRole('list', { name: 'Conflicts' }), /Your value: 深圳/, SYNC_TIMEOUT);
   });
 
-  test('an edit pulled while Log interaction is open updates the details and keeps what was typed', { timeout: TEST_TIMEOUT }, async (t) => {
+  test('edits pulled while Log interaction or Edit is open show up, and the forms keep what was typed', { timeout: TEST_TIMEOUT }, async (t) => {
     const origin = await startServer(t);
     const a = await newPage(browser, t);
     const b = await newPage(browser, t);
@@ -162,5 +181,26 @@ describe('sync between two devices', () => {
     assert.equal(await field(a, 'Summary').inputValue(), 'Called about the Hainan package');
     await button(a, 'Save').click();
     await expectText(timeline(a), /Called about the Hainan package/);
+
+    // The same with the Edit form: A changes the city while B's email edit is pulled.
+    // Saving writes only the city, so B's email stays on both devices.
+    await button(a, 'Edit').click();
+    await field(a, 'City').fill('北京');
+    await edit(b, '王强', { Email: 'wq@example.com' });
+    await syncNow(b);
+    await a.context().setOffline(true);
+    await expectText(syncBadge(a), /Offline/);
+    await a.context().setOffline(false);
+    await expectEventually(async () => {
+      assert.equal(await storedField(a, '王强', 'email'), 'wq@example.com', 'A has pulled B\'s email');
+    }, { page: a, timeout: SYNC_TIMEOUT.timeout });
+    assert.equal(await field(a, 'City').inputValue(), '北京', 'the form keeps what A typed');
+    assert.equal(await field(a, 'Email').inputValue(), '', 'the form still shows what it opened with');
+    await button(a, 'Save').click();
+    await expectText(heading1(a), '王强');
+    for (const text of ['wq@example.com', '北京', '13900000004']) await expectVisible(a.getByText(text, { exact: true }));
+    await syncNow(a);
+    await syncNow(b);
+    await expectDetails(b, '王强', ['wq@example.com', '北京', '13900000004']);
   });
 });

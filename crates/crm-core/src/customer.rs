@@ -244,6 +244,43 @@ pub fn split_tags(text: &str) -> Vec<String> {
 pub const TAG_MAX: usize = 40;
 
 impl CustomerDraft {
+    /// This form's edits on top of what is stored now: a field the user changed from
+    /// `opened` (what the form showed when it opened) keeps the form's value, every other
+    /// field takes `current` (stored now; a sync may have changed it since). Saving a
+    /// form opened before a pulled edit then does not write the older value back.
+    pub fn rebase(&self, opened: &CustomerDraft, current: &CustomerDraft) -> CustomerDraft {
+        macro_rules! edited_or_current {
+            ($($field:ident),* $(,)?) => {
+                CustomerDraft {
+                    $($field: if self.$field != opened.$field {
+                        self.$field.clone()
+                    } else {
+                        current.$field.clone()
+                    },)*
+                }
+            };
+        }
+        edited_or_current!(
+            kind,
+            name,
+            company,
+            title,
+            email,
+            phone,
+            city,
+            tags,
+            stage,
+            birthday,
+            preferences,
+            notes,
+            company_id,
+            buying_role,
+            contracted,
+            membership_expires,
+            owner,
+        )
+    }
+
     /// Validates every field and applies the draft onto `base` (a new customer or the
     /// stored one being edited). All errors are returned at once; on error nothing of
     /// `base` changes. `today` is the user's local date (for the birthday check).
@@ -340,6 +377,42 @@ mod tests {
 
     fn base() -> Customer {
         Customer::new(Uuid::nil(), "", 0)
+    }
+
+    #[test]
+    fn rebase_keeps_the_forms_edits_and_takes_the_rest_from_what_is_stored_now() {
+        let opened = CustomerDraft {
+            name: "王强".into(),
+            phone: "13800000003".into(),
+            city: "上海".into(),
+            owner: "demo".into(),
+            ..CustomerDraft::default()
+        };
+        // The user changed the city; meanwhile a sync changed the phone and the notes.
+        let form = CustomerDraft {
+            city: "北京".into(),
+            owner: String::new(),
+            ..opened.clone()
+        };
+        let current = CustomerDraft {
+            phone: "13900000004".into(),
+            notes: "VIP".into(),
+            ..opened.clone()
+        };
+        let saved = form.rebase(&opened, &current);
+        assert_eq!(saved.city, "北京");
+        assert_eq!(saved.phone, "13900000004");
+        assert_eq!(saved.notes, "VIP");
+        assert_eq!(saved.name, "王强");
+        assert_eq!(saved.owner, "", "an edit form leaves the owner as stored");
+        // Nothing changed anywhere: the stored values.
+        assert_eq!(opened.rebase(&opened, &current), current);
+        // The same field changed on both: the form's value (the user's latest intent).
+        let both = CustomerDraft {
+            phone: "13700000005".into(),
+            ..opened.clone()
+        };
+        assert_eq!(both.rebase(&opened, &current).phone, "13700000005");
     }
 
     #[track_caller]
