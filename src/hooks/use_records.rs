@@ -56,6 +56,24 @@ pub async fn save_entity<T: Serialize>(
     result
 }
 
+/// Saves an edit of `opened` (the record as the screen showed it): only the fields the
+/// user changed are written (see `Store::save_entity_edit`).
+pub async fn save_entity_edit<T: Serialize>(
+    ctx: StoreCtx,
+    entity: Entity,
+    id: Uuid,
+    opened: &T,
+    record: &T,
+) -> Result<usize, StoreError> {
+    let store = current_store()?;
+    let now = Now::read();
+    let result = store
+        .save_entity_edit(entity, id, opened, record, now.ms, &engine::stamp)
+        .await;
+    after_write(ctx, &store, &result).await;
+    result
+}
+
 /// The organisation's workflow settings (loyalty, discount approval): the synced record
 /// with the fixed id, or the defaults until someone saves it.
 pub fn use_org_settings() -> Signal<crm_core::workflow::OrgSettings> {

@@ -17,7 +17,7 @@ use crate::{
     format::money,
     hooks::{
         use_campaigns::use_campaign_purchases,
-        use_records::{rows_or_empty, save_entity, use_entities},
+        use_records::{rows_or_empty, save_entity_edit, use_entities},
         use_segments::{use_saved_segments, use_segment_query, SegmentQuery},
         use_store::{use_store, StoreCtx},
         use_toast::{use_toast, Toast, UndoAction},
@@ -59,9 +59,14 @@ fn period(c: &Campaign, t: &CampaignTexts) -> String {
     }
 }
 
-/// Saves a campaign record (a create, an edit, a delete or its undo).
-async fn save_campaign(ctx: StoreCtx, campaign: Campaign) -> Result<usize, String> {
-    save_entity(ctx, Entity::Campaign, campaign.id, &campaign)
+/// Saves a campaign record (a create, an edit, a delete or its undo) made from `opened`:
+/// only the fields changed from it are written (`save_entity_edit`).
+async fn save_campaign(
+    ctx: StoreCtx,
+    opened: Campaign,
+    campaign: Campaign,
+) -> Result<usize, String> {
+    save_entity_edit(ctx, Entity::Campaign, campaign.id, &opened, &campaign)
         .await
         .map_err(|e| e.to_string())
 }
@@ -202,20 +207,21 @@ fn CampaignCard(
         }
     };
     let delete = move |_| {
-        let mut gone = c.get_value();
+        let shown = c.get_value();
+        let mut gone = shown.clone();
         gone.deleted = true;
         spawn_local(async move {
             let restore = Campaign {
                 deleted: false,
                 ..gone.clone()
             };
-            let message = match save_campaign(ctx, gone).await {
+            let message = match save_campaign(ctx, shown, gone.clone()).await {
                 Ok(_) => Toast {
                     message: t.get_untracked().campaign_deleted.to_string(),
                     undo: Some(UndoAction::Run(Callback::new(move |_| {
-                        let restore = restore.clone();
+                        let (gone, restore) = (gone.clone(), restore.clone());
                         spawn_local(async move {
-                            let _ = save_campaign(ctx, restore).await;
+                            let _ = save_campaign(ctx, gone, restore).await;
                         });
                     }))),
                 },
@@ -332,7 +338,7 @@ fn CampaignForm(
             Ok(campaign) => {
                 saving.set(true);
                 spawn_local(async move {
-                    match save_campaign(ctx, campaign).await {
+                    match save_campaign(ctx, base.get_value(), campaign).await {
                         Ok(_) => {
                             toast.set(Some(Toast {
                                 message: t.get_untracked().campaign_saved.to_string(),

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::{
     hooks::{
         use_customer::{today, use_customer},
-        use_records::{rows_or_empty, save_entity, use_entities, use_user_name},
+        use_records::{rows_or_empty, save_entity_edit, use_entities, use_user_name},
         use_store::{use_store, StoreCtx},
         use_toast::{use_toast, Toast, UndoAction},
     },
@@ -112,8 +112,14 @@ fn restore_action(ctx: StoreCtx, toast: RwSignal<Option<Toast>>, ticket: Ticket)
                 deleted: false,
                 ..ticket.clone()
             };
+            let gone = Ticket {
+                deleted: true,
+                ..ticket.clone()
+            };
             spawn_local(async move {
-                if let Err(e) = save_entity(ctx, Entity::Ticket, restored.id, &restored).await {
+                if let Err(e) =
+                    save_entity_edit(ctx, Entity::Ticket, restored.id, &gone, &restored).await
+                {
                     toast.set(Some(Toast {
                         message: e.to_string(),
                         undo: None,
@@ -224,7 +230,7 @@ pub fn TicketsPage() -> impl IntoView {
             ..ticket.clone()
         };
         spawn_local(async move {
-            match save_entity(ctx, Entity::Ticket, gone.id, &gone).await {
+            match save_entity_edit(ctx, Entity::Ticket, gone.id, &ticket, &gone).await {
                 Ok(_) => {
                     expanded.set(None);
                     toast.set(Some(Toast {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crm_core::{
-    change::{field_diff, map_diff, Change, Entity},
+    change::{edited_fields, field_diff, map_diff, Change, Entity},
     merge::RecordState,
     Interaction,
 };
@@ -142,6 +142,36 @@ impl Store {
         now_ms: u64,
         stamp: Stamp<'_>,
     ) -> Result<usize, StoreError> {
+        self.save_entity_from(entity, id, None, record, now_ms, stamp)
+            .await
+    }
+
+    /// Saves an edit of `opened` (the record as the screen showed it when the user began):
+    /// only the fields the user changed from `opened` are written, on top of the record
+    /// as stored now, so a field a sync changed meanwhile keeps the pulled value instead
+    /// of the screen's older copy. Returns how many fields changed.
+    pub async fn save_entity_edit<T: Serialize>(
+        &self,
+        entity: Entity,
+        id: Uuid,
+        opened: &T,
+        record: &T,
+        now_ms: u64,
+        stamp: Stamp<'_>,
+    ) -> Result<usize, StoreError> {
+        self.save_entity_from(entity, id, Some(opened), record, now_ms, stamp)
+            .await
+    }
+
+    async fn save_entity_from<T: Serialize>(
+        &self,
+        entity: Entity,
+        id: Uuid,
+        opened: Option<&T>,
+        record: &T,
+        now_ms: u64,
+        stamp: Stamp<'_>,
+    ) -> Result<usize, StoreError> {
         let tx = self
             .db
             .transaction([RECORDS, OUTBOX, META])
@@ -149,9 +179,10 @@ impl Store {
             .build()?;
         let store = tx.object_store(RECORDS)?;
         let old = get_entity(&store, entity, id).await?;
-        let changes = match &old {
-            Some(old) => map_diff(&old.fields, record),
-            None => field_diff(None, record),
+        let changes = match (&old, opened) {
+            (Some(old), Some(opened)) => edited_fields(&old.fields, opened, record),
+            (Some(old), None) => map_diff(&old.fields, record),
+            (None, _) => field_diff(None, record),
         };
         if changes.is_empty() {
             return Ok(0);

@@ -1255,3 +1255,86 @@ async fn an_edit_form_saved_after_a_pulled_edit_keeps_the_pulled_value() {
         .unwrap();
     assert_eq!(stale.customer.phone, "13800000003");
 }
+
+/// A record edited from an older copy (a campaign card shown before a pull) writes only
+/// the field the user changed: the pulled notes stay, and deleting from the old copy
+/// writes only the tombstone.
+#[wasm_bindgen_test]
+async fn an_entity_saved_from_an_older_copy_keeps_pulled_fields() {
+    use crm_core::workflow::Campaign;
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let id = uuid::Uuid::now_v7();
+    let opened = Campaign {
+        name: "Spring Festival mailing".into(),
+        cost_minor: 100_000,
+        ..Campaign::new(id, now().ms as i64)
+    };
+    store
+        .save_entity(Entity::Campaign, id, &opened, now().ms, &stamp)
+        .await
+        .unwrap();
+    let pulled = change(
+        Entity::Campaign,
+        id,
+        "notes",
+        serde_json::json!("Printed flyers too"),
+        now().ms + 60_000,
+        0xdef,
+    );
+    store
+        .apply_remote(&[pulled], &Homes::new(), "c1", now().ms)
+        .await
+        .unwrap();
+    let queued_before = store.outbox().await.unwrap().len();
+
+    let edited = Campaign {
+        cost_minor: 160_000,
+        ..opened.clone()
+    };
+    let written = store
+        .save_entity_edit(Entity::Campaign, id, &opened, &edited, now().ms, &stamp)
+        .await
+        .unwrap();
+    assert_eq!(written, 1);
+    let stored: Campaign = store
+        .entity_record(Entity::Campaign, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.cost_minor, 160_000);
+    assert_eq!(stored.notes, "Printed flyers too");
+
+    let gone = Campaign {
+        deleted: true,
+        ..edited.clone()
+    };
+    store
+        .save_entity_edit(Entity::Campaign, id, &edited, &gone, now().ms, &stamp)
+        .await
+        .unwrap();
+    let stored: Campaign = store
+        .entity_record(Entity::Campaign, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.deleted);
+    assert_eq!(stored.notes, "Printed flyers too");
+    let queued = store.outbox().await.unwrap();
+    let fields: Vec<&str> = queued[queued_before..]
+        .iter()
+        .map(|c| c.field.as_str())
+        .collect();
+    assert_eq!(fields, ["cost_minor", "_deleted"]);
+
+    // The plain save from the same old copy writes the empty notes back.
+    store
+        .save_entity(Entity::Campaign, id, &edited, now().ms, &stamp)
+        .await
+        .unwrap();
+    let stored: Campaign = store
+        .entity_record(Entity::Campaign, id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.notes, "");
+}

@@ -99,6 +99,27 @@ pub fn map_diff<T: Serialize>(stored: &Map<String, Value>, new: &T) -> Vec<(Stri
         .collect()
 }
 
+/// The changes of an edit that began from `opened`: the fields where `edited` differs
+/// from `opened` (what the user changed), minus those already holding that value in
+/// `stored`. A field the user left alone is not written even if `stored` has moved on
+/// since (a pulled edit), so saving a screen's older copy does not undo it.
+pub fn edited_fields<T: Serialize>(
+    stored: &Map<String, Value>,
+    opened: &T,
+    edited: &T,
+) -> Vec<(String, Value)> {
+    let opened = fields_of(opened);
+    fields_of(edited)
+        .into_iter()
+        .filter(|(field, _)| field != "id")
+        .filter(|(field, value)| !opened.get(field).is_some_and(|o| same_value(o, value)))
+        .filter(|(field, value)| match stored.get(field) {
+            Some(old) => !same_value(old, value),
+            None => !is_empty_value(value),
+        })
+        .collect()
+}
+
 /// JSON equality where numbers compare by value: a float such as `0.0` comes back from
 /// IndexedDB (a JS number) as the integer `0`, which serde_json's `==` tells apart.
 pub fn same_value(a: &Value, b: &Value) -> bool {
@@ -121,6 +142,37 @@ mod tests {
     use super::*;
     use crate::customer::Customer;
     use serde_json::json;
+
+    #[test]
+    fn an_edit_writes_only_what_the_user_changed() {
+        let opened = Customer::new(Uuid::nil(), "Li Wei", 5);
+        // Stored now: a sync changed the phone after the screen took its copy.
+        let mut now = opened.clone();
+        now.phone = "13900000004".into();
+        let stored: Map<String, Value> = field_diff(None, &now).into_iter().collect();
+        let mut edited = opened.clone();
+        edited.city = "北京".into();
+        assert_eq!(
+            edited_fields(&stored, &opened, &edited),
+            vec![("city".to_string(), json!("北京"))]
+        );
+        // The plain diff against what is stored would write the old (empty) phone back.
+        assert!(map_diff(&stored, &edited).iter().any(|(f, _)| f == "phone"));
+        // Changing a field to the value it already has now writes nothing.
+        let mut same = opened.clone();
+        same.phone = "13900000004".into();
+        assert!(edited_fields(&stored, &opened, &same).is_empty());
+        // Clearing a field the user saw filled is a change.
+        let mut filled = opened.clone();
+        filled.city = "上海".into();
+        let stored: Map<String, Value> = field_diff(None, &filled).into_iter().collect();
+        let mut cleared = filled.clone();
+        cleared.city.clear();
+        assert_eq!(
+            edited_fields(&stored, &filled, &cleared),
+            vec![("city".to_string(), json!(""))]
+        );
+    }
 
     #[test]
     fn field_names() {

@@ -12,7 +12,7 @@ use super::{percent, DealsCtx, Editing};
 use crate::{
     format::money,
     hooks::{
-        use_records::save_entity,
+        use_records::save_entity_edit,
         use_store::StoreCtx,
         use_toast::{use_toast, Toast, UndoAction},
     },
@@ -190,7 +190,10 @@ fn ApprovalState(deal: StoredValue<Deal>) -> impl IntoView {
             deal.reject(role, &name)
         };
         match result {
-            Ok(next) => d.write(next, vec![format!("deal-{}", deal.id)]),
+            Ok(next) => {
+                let focus = vec![format!("deal-{}", deal.id)];
+                d.write(Some(deal), next, focus)
+            }
             Err(e) => d
                 .card_error
                 .set(Some((deal.id, workflow_error(locale.get_untracked(), &e)))),
@@ -272,7 +275,7 @@ fn CardActions(deal: StoredValue<Deal>) -> impl IntoView {
         match deal.move_to(to) {
             Ok(next) => {
                 let card = format!("deal-{}", deal.id);
-                d.write(next, vec![format!("{card}-{focus}"), card]);
+                d.write(Some(deal), next, vec![format!("{card}-{focus}"), card]);
             }
             Err(e) => d
                 .card_error
@@ -345,7 +348,7 @@ fn CardActions(deal: StoredValue<Deal>) -> impl IntoView {
         };
         let texts = t.get_untracked();
         spawn_local(async move {
-            match save_entity(d.store, Entity::Deal, gone.id, &gone).await {
+            match save_entity_edit(d.store, Entity::Deal, gone.id, &deal, &gone).await {
                 Ok(_) => {
                     if matches!(d.editing.get_untracked(), Some(Editing::Edit(e)) if e.id == deal.id)
                     {
@@ -402,11 +405,16 @@ fn restore(
                 deleted: false,
                 ..deal.clone()
             };
+            let gone = Deal {
+                deleted: true,
+                ..deal.clone()
+            };
             spawn_local(async move {
-                let message = match save_entity(store, Entity::Deal, back.id, &back).await {
-                    Ok(_) => restored.to_string(),
-                    Err(e) => e.to_string(),
-                };
+                let message =
+                    match save_entity_edit(store, Entity::Deal, back.id, &gone, &back).await {
+                        Ok(_) => restored.to_string(),
+                        Err(e) => e.to_string(),
+                    };
                 toast.set(Some(Toast {
                     message,
                     undo: None,

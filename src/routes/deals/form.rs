@@ -45,6 +45,11 @@ pub(super) fn DealForm(editing: Editing) -> impl IntoView {
     let t = use_deal_texts();
     let locale = use_locale();
     let settings = use_org_settings();
+    // The deal as the form opened it: saving writes only what the user changed from it.
+    let opened = StoredValue::new(match &editing {
+        Editing::New => None,
+        Editing::Edit(deal) => Some(deal.clone()),
+    });
     let (edit_id, initial, customer_name) = match &editing {
         Editing::New => (None, DealDraft::default(), String::new()),
         Editing::Edit(deal) => {
@@ -140,7 +145,7 @@ pub(super) fn DealForm(editing: Editing) -> impl IntoView {
             (Ok(deal), None) => {
                 general.set(None);
                 let id = deal.id;
-                d.write(deal, vec![format!("deal-{id}")]);
+                d.write(opened.get_value(), deal, vec![format!("deal-{id}")]);
                 d.editing.set(None);
             }
             (_, first) => {

@@ -21,7 +21,8 @@ use crate::{
     format::money,
     hooks::{
         use_records::{
-            rows_or_empty, save_entity, use_entities, use_org_settings, use_role, use_user_name,
+            rows_or_empty, save_entity, save_entity_edit, use_entities, use_org_settings, use_role,
+            use_user_name,
         },
         use_store::{use_query, use_store, StoreCtx},
     },
@@ -71,11 +72,19 @@ impl DealsCtx {
             .with_untracked(|all| all.iter().find(|d| d.id == id).cloned())
     }
 
-    /// Stores `deal`; on success focuses `focus` (element ids, first found) once the
-    /// board shows it, on failure shows the storage error in the deal's card.
-    fn write(self, deal: Deal, focus: Vec<String>) {
+    /// Stores `deal`, made from `opened` (the copy the screen showed; `None` for a new
+    /// deal): only the fields changed from it are written, so a field a sync changed
+    /// meanwhile keeps the pulled value. On success focuses `focus` (element ids, first
+    /// found) once the board shows it, on failure shows the storage error in the card.
+    fn write(self, opened: Option<Deal>, deal: Deal, focus: Vec<String>) {
         spawn_local(async move {
-            match save_entity(self.store, Entity::Deal, deal.id, &deal).await {
+            let saved = match &opened {
+                Some(opened) => {
+                    save_entity_edit(self.store, Entity::Deal, deal.id, opened, &deal).await
+                }
+                None => save_entity(self.store, Entity::Deal, deal.id, &deal).await,
+            };
+            match saved {
                 Ok(_) => {
                     self.card_error
                         .update(|e| *e = e.take().filter(|(id, _)| *id != deal.id));

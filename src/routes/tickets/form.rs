@@ -13,7 +13,9 @@ use wasm_bindgen::JsCast;
 use crate::{
     components::field::{SelectField, TextField},
     hooks::{
-        use_customer::today, use_customers::use_customer_list, use_records::save_entity,
+        use_customer::today,
+        use_customers::use_customer_list,
+        use_records::{save_entity, save_entity_edit},
         use_store::use_store,
     },
     i18n::{
@@ -123,6 +125,7 @@ pub fn TicketForm(
             owner: owner.get_untracked(),
             due: due.get_untracked(),
         };
+        let opened = base.clone();
         let base = base
             .clone()
             .unwrap_or_else(|| Ticket::new(Uuid::now_v7(), Now::read().ms as i64));
@@ -141,7 +144,14 @@ pub fn TicketForm(
         general.set(None);
         saving.set(true);
         spawn_local(async move {
-            match save_entity(ctx, Entity::Ticket, record.id, &record).await {
+            // An edit writes only what the user changed from the ticket as opened.
+            let saved = match &opened {
+                Some(opened) => {
+                    save_entity_edit(ctx, Entity::Ticket, record.id, opened, &record).await
+                }
+                None => save_entity(ctx, Entity::Ticket, record.id, &record).await,
+            };
+            match saved {
                 Ok(_) => on_done.run(Some(record.id)),
                 Err(e) => general.set(Some(e.to_string())),
             }

@@ -10,7 +10,7 @@ use crm_core::{
 use leptos::{prelude::*, task::spawn_local};
 
 use crate::{
-    hooks::{use_customer::today, use_records::save_entity, use_store::use_store},
+    hooks::{use_customer::today, use_records::save_entity_edit, use_store::use_store},
     i18n::{
         tickets::{score_label, use_ticket_texts, workflow_error_text, TicketTexts},
         use_locale,
@@ -115,8 +115,10 @@ pub fn StepControls(ticket: Ticket) -> impl IntoView {
             };
             error.set(None);
             busy.set(true);
+            let opened = ticket.clone();
             spawn_local(async move {
-                if let Err(e) = save_entity(ctx, Entity::Ticket, next.id, &next).await {
+                if let Err(e) = save_entity_edit(ctx, Entity::Ticket, next.id, &opened, &next).await
+                {
                     error.set(Some(StepError::Store(e.to_string())));
                 }
                 busy.set(false);
