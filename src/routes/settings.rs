@@ -123,7 +123,10 @@ pub fn SettingsPage() -> impl IntoView {
         if saving.get_untracked() {
             return;
         }
-        let draft = form.draft();
+        // Only what the user changed since the form was filled; the rest as stored now.
+        let draft = form
+            .draft()
+            .rebase(&loaded.get_value(), &settings.get_untracked().draft());
         match draft.apply(settings.get_untracked()) {
             Err(list) => {
                 errors.set(list);

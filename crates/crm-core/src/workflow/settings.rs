@@ -92,6 +92,37 @@ impl OrgSettings {
 }
 
 impl SettingsDraft {
+    /// The form's edits on top of the settings stored now: a part the user changed from
+    /// `opened` (what the form was filled with) keeps the form's text, every other part
+    /// takes `current`, so a limit another device changed while someone edited the
+    /// points rate here is not written back to its older value.
+    pub fn rebase(&self, opened: &SettingsDraft, current: &SettingsDraft) -> SettingsDraft {
+        let pick = |mine: &String, was: &String, now: &String| {
+            if mine != was {
+                mine.clone()
+            } else {
+                now.clone()
+            }
+        };
+        SettingsDraft {
+            points_per_yuan: pick(
+                &self.points_per_yuan,
+                &opened.points_per_yuan,
+                &current.points_per_yuan,
+            ),
+            tiers: if self.tiers != opened.tiers {
+                self.tiers.clone()
+            } else {
+                current.tiers.clone()
+            },
+            discount_limit_pct: pick(
+                &self.discount_limit_pct,
+                &opened.discount_limit_pct,
+                &current.discount_limit_pct,
+            ),
+        }
+    }
+
     /// Parses and validates the form onto `base`, returning every field error at once
     /// (each field and problem once): `points_per_yuan` not a number is `InvalidAmount`;
     /// a tier's minimum that is not a whole number is `("tiers", InvalidAmount)`;
@@ -148,6 +179,24 @@ impl SettingsDraft {
 mod tests {
     use super::*;
     use crate::validation::Problem;
+
+    #[test]
+    fn rebase_keeps_the_forms_edits_and_takes_the_rest_from_what_is_stored_now() {
+        let opened = OrgSettings::default().draft();
+        let form = SettingsDraft {
+            points_per_yuan: "2".into(),
+            ..opened.clone()
+        };
+        let current = SettingsDraft {
+            discount_limit_pct: "25".into(),
+            ..opened.clone()
+        };
+        let saved = form.rebase(&opened, &current);
+        assert_eq!(saved.points_per_yuan, "2");
+        assert_eq!(saved.discount_limit_pct, "25");
+        assert_eq!(saved.tiers, opened.tiers);
+        assert_eq!(opened.rebase(&opened, &current), current);
+    }
 
     #[test]
     fn every_device_uses_the_same_record() {
