@@ -297,12 +297,14 @@ pub fn TicketsPage() -> impl IntoView {
             Body::NoneShown => view! { <p class="empty">{move || t.get().empty_filter}</p> }.into_any(),
             Body::List => view! {
                 <ul class="ticket-list" aria-label=move || t.get().list_label>
+                    // Keyed by id alone: a pulled change updates the row in place, so an
+                    // open step or Edit form keeps what is being typed.
                     <For
                         each=move || shown.get()
-                        key=|ticket| (ticket.id, serde_json::to_string(ticket).unwrap_or_default())
+                        key=|ticket| ticket.id
                         let:ticket
                     >
-                        <TicketRow ticket=ticket expanded=expanded on_toggle=on_toggle on_delete=on_delete />
+                        <TicketRow ticket=live_ticket(shown, ticket) expanded=expanded on_toggle=on_toggle on_delete=on_delete />
                     </For>
                 </ul>
             }.into_any(),
@@ -310,25 +312,36 @@ pub fn TicketsPage() -> impl IntoView {
     }
 }
 
+/// The current version of a listed ticket (the last one seen once it leaves the list).
+fn live_ticket(shown: Memo<Vec<Ticket>>, first: Ticket) -> Memo<Ticket> {
+    Memo::new(move |previous: Option<&Ticket>| {
+        shown
+            .with(|list| list.iter().find(|t| t.id == first.id).cloned())
+            .or_else(|| previous.cloned())
+            .unwrap_or_else(|| first.clone())
+    })
+}
+
 /// One ticket: a summary line, and when opened its details, next steps, Edit and Delete.
 #[component]
 fn TicketRow(
-    ticket: Ticket,
+    ticket: Memo<Ticket>,
     expanded: RwSignal<Option<Uuid>>,
     on_toggle: Callback<Uuid>,
     on_delete: Callback<Ticket>,
 ) -> impl IntoView {
     let t = use_ticket_texts();
     let locale = use_locale();
-    let id = ticket.id;
+    let id = ticket.with_untracked(|t| t.id);
     let is_open = Signal::derive(move || expanded.get() == Some(id));
-    let overdue = ticket.is_overdue(today());
+    let overdue = Memo::new(move |_| ticket.with(|t| t.is_overdue(today())));
+    let status = Memo::new(move |_| ticket.with(|t| t.status));
     let editing = RwSignal::new(false);
     let heading_id = format!("t-{id}-subject");
     let details_id = format!("t-{id}-details");
     let summary = {
-        let ticket = ticket.clone();
         move || {
+            let ticket = ticket.get();
             let (t, l) = (t.get(), locale.get());
             let customer = if ticket.customer_name.is_empty() {
                 t.no_customer.to_string()
@@ -355,37 +368,39 @@ fn TicketRow(
             parts.join(" · ")
         }
     };
-    let status = ticket.status;
-    let subject = ticket.subject.clone();
     let labelled_by = heading_id.clone();
-    let stored = StoredValue::new(ticket);
     view! {
         <li>
-            <article class="card ticket-card" class:is-overdue=overdue aria-labelledby=labelled_by>
+            <article class="card ticket-card" class:is-overdue=move || overdue.get() aria-labelledby=labelled_by>
                 <h2 id=heading_id>
                     <button type="button" aria-expanded=move || is_open.get().to_string()
                         aria-controls=details_id.clone() on:click=move |_| on_toggle.run(id)>
-                        {subject}
+                        {move || ticket.with(|t| t.subject.clone())}
                     </button>
                 </h2>
                 <p class="ticket-meta">
-                    <span class="tag">{move || status_name(locale.get(), status)}</span>
-                    {overdue.then(|| view! { <span class="tag overdue">{move || t.get().overdue}</span> })}
+                    <span class="tag">{move || status_name(locale.get(), status.get())}</span>
+                    {move || overdue.get().then(|| view! { <span class="tag overdue">{move || t.get().overdue}</span> })}
                     " " <span class="muted">{summary}</span>
                 </p>
                 <Show when=move || is_open.get()>
                     <div class="ticket-panel" id=format!("t-{id}-details")>
-                        <TicketDetails ticket=stored.get_value() />
-                        <StepControls ticket=stored.get_value() />
+                        {move || view! { <TicketDetails ticket=ticket.get() /> }}
+                        // Rebuilt when the status changes (a step taken here or on another
+                        // device), not on other edits, so typed step input stays.
+                        {move || {
+                            status.track();
+                            view! { <StepControls ticket=ticket.get_untracked() /> }
+                        }}
                         <div class="toolbar">
                             <button type="button" aria-expanded=move || editing.get().to_string()
                                 on:click=move |_| editing.update(|e| *e = !*e)>{move || t.get().edit}</button>
-                            <button type="button" class="danger" on:click=move |_| on_delete.run(stored.get_value())>
+                            <button type="button" class="danger" on:click=move |_| on_delete.run(ticket.get_untracked())>
                                 {move || t.get().delete}
                             </button>
                         </div>
                         <Show when=move || editing.get()>
-                            <TicketForm ticket=Some(stored.get_value()) preset_customer=None default_owner=String::new()
+                            <TicketForm ticket=Some(ticket.get_untracked()) preset_customer=None default_owner=String::new()
                                 on_done=Callback::new(move |_| editing.set(false)) />
                         </Show>
                     </div>

@@ -1,7 +1,8 @@
 // Tickets: complaints and service requests through their whole procedure (received →
 // assigned → investigating → resolved → closed with a satisfaction score), each refused
 // step explained next to its control; the overdue list; Delete with Undo; and a ticket
-// made offline on one device reaching another and coming back advanced.
+// made offline on one device reaching another and coming back advanced, and a pulled
+// change shown in place while an Edit form on the same ticket keeps what is typed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -241,5 +242,31 @@ describe('tickets', () => {
     const onA = ticketCard(a, 'Shower leaking');
     await expectVisible(onA.getByText('Assigned', { exact: true }), SYNC_TIMEOUT);
     await expectText(onA.getByText(/^Customer:/), /Owner: Wang Fang/);
+
+    // A starts editing the channel; meanwhile B changes the due date and syncs. When A's
+    // background sync brings it, A's card shows it in place and A's open form keeps its
+    // choice; saving writes only the channel, so both edits end up on both devices.
+    const due = isoDate(20);
+    await button(onA, 'Shower leaking').click();
+    await button(onA, 'Edit').click();
+    await field(onA, 'Channel').selectOption('phone');
+    await openTickets(b);
+    await button(onB, 'Shower leaking').click();
+    await button(onB, 'Edit').click();
+    await field(onB, 'Due').fill(due);
+    await button(onB, 'Save').click();
+    await expectText(onB.getByText(/^Customer:/), new RegExp(`Due: ${due}`));
+    await syncNow(b);
+    await a.context().setOffline(true);
+    await expectText(syncBadge(a), /Offline/);
+    await a.context().setOffline(false);
+    await expectText(onA.getByText(/^Customer:/), new RegExp(`Due: ${due}`), SYNC_TIMEOUT);
+    assert.equal(await field(onA, 'Channel').inputValue(), 'phone', 'the open form keeps what A chose');
+    await button(onA, 'Save').click();
+    await expectText(onA.getByText(/^Customer:/), new RegExp(`Channel: Phone · .*Due: ${due}`));
+    await syncNow(a);
+    await syncNow(b);
+    await openTickets(b);
+    await expectText(onB.getByText(/^Customer:/), new RegExp(`Channel: Phone · .*Due: ${due}`), SYNC_TIMEOUT);
   });
 });
