@@ -71,6 +71,14 @@ async fn save_campaign(
         .map_err(|e| e.to_string())
 }
 
+/// Which of its three states the campaign list is in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ListShape {
+    Loading,
+    Empty,
+    List,
+}
+
 /// What the form is doing: creating a campaign or editing one.
 #[derive(Debug, Clone, PartialEq)]
 enum Editing {
@@ -128,6 +136,17 @@ pub fn CampaignsPage() -> impl IntoView {
         })
     });
     let editing = RwSignal::new(None::<Editing>);
+    // A memo, so a refresh that leaves the list non-empty does not rebuild it (and the
+    // form open in a card).
+    let shape = Memo::new(move |_| {
+        if !loaded.get() {
+            ListShape::Loading
+        } else if sorted.with(Vec::is_empty) {
+            ListShape::Empty
+        } else {
+            ListShape::List
+        }
+    });
     view! {
         <h1>{move || t.get().title}</h1>
         <p class="muted">{move || t.get().intro}</p>
@@ -141,18 +160,19 @@ pub fn CampaignsPage() -> impl IntoView {
             <CampaignForm editing=Editing::New segments=segments on_done=Callback::new(move |_| editing.set(None)) />
         </Show>
         {move || {
-            if !loaded.get() {
-                return view! { <p class="muted">{t.get().results_loading}</p> }.into_any();
-            }
-            if sorted.with(Vec::is_empty) {
-                return view! { <p class="empty">{t.get().empty}</p> }.into_any();
+            match shape.get() {
+                ListShape::Loading => {
+                    return view! { <p class="muted">{t.get().results_loading}</p> }.into_any()
+                }
+                ListShape::Empty => return view! { <p class="empty">{t.get().empty}</p> }.into_any(),
+                ListShape::List => {}
             }
             view! {
                 <ul class="campaign-list" aria-label=t.get().campaign_list>
-                    // Keyed by the whole record: an unchanged card (and a form open in it)
-                    // survives other campaigns' writes and pulls.
-                    <For each=move || sorted.get() key=|c| serde_json::to_string(c).unwrap_or_default() let:c>
-                        <CampaignCard campaign=c segments=segments counts=counts linked=linked editing=editing />
+                    // Keyed by id and fed the live record: a pull updates the card in
+                    // place, and a form open in it keeps what is being typed.
+                    <For each=move || sorted.get() key=|c| c.id let:c>
+                        <CampaignCard campaign=live_campaign(sorted, c) segments=segments counts=counts linked=linked editing=editing />
                     </For>
                 </ul>
             }.into_any()
@@ -160,10 +180,19 @@ pub fn CampaignsPage() -> impl IntoView {
     }
 }
 
+/// The current version of a listed campaign (the last one seen once it leaves the list).
+fn live_campaign(list: Memo<Vec<Campaign>>, first: Campaign) -> Memo<Campaign> {
+    Memo::new(move |previous: Option<&Campaign>| {
+        list.with(|l| l.iter().find(|c| c.id == first.id).cloned())
+            .or_else(|| previous.cloned())
+            .unwrap_or_else(|| first.clone())
+    })
+}
+
 /// One campaign: its plan (segment, period, cost) and its results.
 #[component]
 fn CampaignCard(
-    campaign: Campaign,
+    campaign: Memo<Campaign>,
     segments: Memo<Vec<SegmentRecord>>,
     counts: Memo<Option<HashMap<Uuid, usize>>>,
     linked: Memo<Option<HashMap<Uuid, Vec<Interaction>>>>,
@@ -172,12 +201,12 @@ fn CampaignCard(
     let t = use_campaign_texts();
     let ctx = use_store();
     let toast = use_toast();
-    let c = StoredValue::new(campaign);
-    let id = c.with_value(|c| c.id);
-    let name = c.with_value(|c| c.name.clone());
+    let c = campaign;
+    let id = c.with_untracked(|c| c.id);
+    let name = move || c.with(|c| c.name.clone());
     let segment_name = move || {
         let t = t.get();
-        match c.with_value(|c| c.segment_id) {
+        match c.with(|c| c.segment_id) {
             None => t.no_segment.to_string(),
             Some(sid) => segments
                 .get()
@@ -188,7 +217,7 @@ fn CampaignCard(
         }
     };
     // None while the targets are still being counted.
-    let targets = move || match c.with_value(|c| c.segment_id) {
+    let targets = move || match c.with(|c| c.segment_id) {
         None => Some(None),
         Some(sid) => counts.get().map(|m| m.get(&sid).copied()),
     };
@@ -196,7 +225,7 @@ fn CampaignCard(
         let purchases = linked.get()?.remove(&id).unwrap_or_default();
         let refs: Vec<&Interaction> = purchases.iter().collect();
         let n = targets().flatten().unwrap_or(0);
-        Some(c.with_value(|c| campaign_result(c, &refs, u32::try_from(n).unwrap_or(u32::MAX))))
+        Some(c.with(|c| campaign_result(c, &refs, u32::try_from(n).unwrap_or(u32::MAX))))
     });
     let show = move |f: fn(&CampaignResult) -> String| {
         move || {
@@ -207,7 +236,7 @@ fn CampaignCard(
         }
     };
     let delete = move |_| {
-        let shown = c.get_value();
+        let shown = c.get_untracked();
         let mut gone = shown.clone();
         gone.deleted = true;
         spawn_local(async move {
@@ -242,14 +271,14 @@ fn CampaignCard(
     view! {
         <li>
           <article class="card campaign-card" aria-labelledby=labelled_by>
-            <h2 id=heading_id>{name.clone()}</h2>
+            <h2 id=heading_id>{name}</h2>
             <dl class="details">
                 <dt>{move || t.get().target_segment}</dt>
                 <dd>{segment_name}</dd>
                 <dt>{move || t.get().period}</dt>
-                <dd>{move || c.with_value(|c| period(c, t.get()))}</dd>
+                <dd>{move || c.with(|c| period(c, t.get()))}</dd>
                 <dt>{move || t.get().cost}</dt>
-                <dd class="amount">{c.with_value(|c| money(c.cost_minor, "CNY"))}</dd>
+                <dd class="amount">{move || c.with(|c| money(c.cost_minor, "CNY"))}</dd>
                 <dt>{move || t.get().revenue}</dt>
                 <dd class="amount">{show(|r| money(r.revenue_minor, "CNY"))}</dd>
                 <dt>{move || t.get().purchases}</dt>
@@ -267,17 +296,17 @@ fn CampaignCard(
                 <dt>{move || t.get().conversion}</dt>
                 <dd>{show(|r| r.conversion.map(percent).unwrap_or_else(dash))}</dd>
             </dl>
-            {c.with_value(|c| (!c.notes.is_empty()).then(|| view! { <p class="muted">{c.notes.clone()}</p> }))}
+            {move || c.with(|c| (!c.notes.is_empty()).then(|| view! { <p class="muted">{c.notes.clone()}</p> }))}
             {move || my_edit.get().map(|e| view! {
                 <CampaignForm editing=Editing::Existing(e) segments=segments on_done=Callback::new(move |_| editing.set(None)) />
             })}
             <div class="toolbar">
                 <button type="button" aria-expanded=move || my_edit.with(Option::is_some).to_string()
-                    aria-label=move || format!("{} {}", t.get().edit, c.with_value(|c| c.name.clone()))
-                    on:click=move |_| editing.set(if my_edit.with_untracked(Option::is_some) { None } else { Some(Editing::Existing(c.get_value())) })>
+                    aria-label=move || format!("{} {}", t.get().edit, c.with(|c| c.name.clone()))
+                    on:click=move |_| editing.set(if my_edit.with_untracked(Option::is_some) { None } else { Some(Editing::Existing(c.get_untracked())) })>
                     {move || t.get().edit}
                 </button>
-                <button type="button" class="danger" aria-label=move || format!("{} {}", t.get().delete, c.with_value(|c| c.name.clone()))
+                <button type="button" class="danger" aria-label=move || format!("{} {}", t.get().delete, c.with(|c| c.name.clone()))
                     on:click=delete>
                     {move || t.get().delete}
                 </button>

@@ -171,5 +171,30 @@ describe('campaigns', () => {
     await syncNow(b);
     await navLink(b, 'Campaigns').click();
     await expectResult(b, ['Cost ¥1,000.00', 'Revenue ¥3,200.00', 'Purchases 1', 'Buyers 1', 'ROI 3.2×'], SYNC_TIMEOUT);
+
+    // B starts raising the cost; meanwhile A adds notes and syncs. B's background sync
+    // shows the notes in the card, the open form keeps B's cost, and saving writes only
+    // the cost, so both edits end up on both devices.
+    await campaignCard(b).getByRole('button', { name: `Edit ${CAMPAIGN}` }).click();
+    await field(b, 'Cost').fill('1600');
+    await navLink(a, 'Campaigns').click();
+    await campaignCard(a).getByRole('button', { name: `Edit ${CAMPAIGN}` }).click();
+    await field(a, 'Notes').fill('Printed flyers too');
+    await button(a, 'Save').click();
+    await expectVisible(campaignCard(a).getByText('Printed flyers too', { exact: true }));
+    await syncNow(a);
+    await b.context().setOffline(true);
+    await expectText(syncBadge(b), /Offline/);
+    await b.context().setOffline(false);
+    await expectVisible(campaignCard(b).getByText('Printed flyers too', { exact: true }), SYNC_TIMEOUT);
+    assert.equal(await field(b, 'Cost').inputValue(), '1600', 'the open form keeps what B typed');
+    await button(b, 'Save').click();
+    await expectResult(b, ['Cost ¥1,600.00', 'ROI 2.0×']);
+    await expectVisible(campaignCard(b).getByText('Printed flyers too', { exact: true }));
+    await syncNow(b);
+    await syncNow(a);
+    await navLink(a, 'Campaigns').click();
+    await expectResult(a, ['Cost ¥1,600.00', 'ROI 2.0×'], SYNC_TIMEOUT);
+    await expectVisible(campaignCard(a).getByText('Printed flyers too', { exact: true }));
   });
 });
