@@ -40,6 +40,22 @@ pub fn rows_or_empty<T: Clone + Send + Sync + 'static>(rows: Rows<T>) -> Signal<
     })
 }
 
+/// The current version of the row `first` of a keyed list, found by `id` in `list` (the
+/// last version seen once it leaves the list). Lists keyed by id feed their rows this, so
+/// a pulled change updates a row in place instead of rebuilding it and a form open in
+/// the row keeps what is being typed.
+pub fn live_row<T>(list: Memo<Vec<T>>, first: T, id: fn(&T) -> Uuid) -> Memo<T>
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
+    let wanted = id(&first);
+    Memo::new(move |previous: Option<&T>| {
+        list.with(|rows| rows.iter().find(|r| id(r) == wanted).cloned())
+            .or_else(|| previous.cloned())
+            .unwrap_or_else(|| first.clone())
+    })
+}
+
 /// Saves one record (the changed fields are queued for sync in the same transaction).
 pub async fn save_entity<T: Serialize>(
     ctx: StoreCtx,

@@ -17,7 +17,7 @@ use crate::{
     format::money,
     hooks::{
         use_campaigns::use_campaign_purchases,
-        use_records::{rows_or_empty, save_entity_edit, use_entities},
+        use_records::{live_row, rows_or_empty, save_entity_edit, use_entities},
         use_segments::{use_saved_segments, use_segment_query, SegmentQuery},
         use_store::{use_store, StoreCtx},
         use_toast::{use_toast, Toast, UndoAction},
@@ -172,21 +172,12 @@ pub fn CampaignsPage() -> impl IntoView {
                     // Keyed by id and fed the live record: a pull updates the card in
                     // place, and a form open in it keeps what is being typed.
                     <For each=move || sorted.get() key=|c| c.id let:c>
-                        <CampaignCard campaign=live_campaign(sorted, c) segments=segments counts=counts linked=linked editing=editing />
+                        <CampaignCard campaign=live_row(sorted, c, |c| c.id) segments=segments counts=counts linked=linked editing=editing />
                     </For>
                 </ul>
             }.into_any()
         }}
     }
-}
-
-/// The current version of a listed campaign (the last one seen once it leaves the list).
-fn live_campaign(list: Memo<Vec<Campaign>>, first: Campaign) -> Memo<Campaign> {
-    Memo::new(move |previous: Option<&Campaign>| {
-        list.with(|l| l.iter().find(|c| c.id == first.id).cloned())
-            .or_else(|| previous.cloned())
-            .unwrap_or_else(|| first.clone())
-    })
 }
 
 /// One campaign: its plan (segment, period, cost) and its results.

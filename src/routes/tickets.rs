@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::{
     hooks::{
         use_customer::{today, use_customer},
-        use_records::{rows_or_empty, save_entity_edit, use_entities, use_user_name},
+        use_records::{live_row, rows_or_empty, save_entity_edit, use_entities, use_user_name},
         use_store::{use_store, StoreCtx},
         use_toast::{use_toast, Toast, UndoAction},
     },
@@ -304,22 +304,12 @@ pub fn TicketsPage() -> impl IntoView {
                         key=|ticket| ticket.id
                         let:ticket
                     >
-                        <TicketRow ticket=live_ticket(shown, ticket) expanded=expanded on_toggle=on_toggle on_delete=on_delete />
+                        <TicketRow ticket=live_row(shown, ticket, |t| t.id) expanded=expanded on_toggle=on_toggle on_delete=on_delete />
                     </For>
                 </ul>
             }.into_any(),
         }}
     }
-}
-
-/// The current version of a listed ticket (the last one seen once it leaves the list).
-fn live_ticket(shown: Memo<Vec<Ticket>>, first: Ticket) -> Memo<Ticket> {
-    Memo::new(move |previous: Option<&Ticket>| {
-        shown
-            .with(|list| list.iter().find(|t| t.id == first.id).cloned())
-            .or_else(|| previous.cloned())
-            .unwrap_or_else(|| first.clone())
-    })
 }
 
 /// One ticket: a summary line, and when opened its details, next steps, Edit and Delete.
