@@ -69,30 +69,17 @@ pub(crate) async fn after_write<T>(ctx: StoreCtx, store: &Store, result: &Result
     }
 }
 
-/// Creates (`id` None) or edits a customer.
+/// Creates (`id` None) or edits a customer; an edit writes only the fields changed from
+/// `opened`, the form as it opened (see `Store::save_customer_edit`).
 pub async fn save_customer(
     ctx: StoreCtx,
     id: Option<Uuid>,
+    opened: Option<CustomerDraft>,
     draft: CustomerDraft,
 ) -> Result<CustomerRecord, StoreError> {
     let store = current_store()?;
     let result = store
-        .save_customer(id, &draft, Now::read(), &engine::stamp)
-        .await;
-    after_write(ctx, &store, &result).await;
-    result
-}
-
-/// Saves an Edit form opened with `opened` (see `Store::save_customer_edit`).
-pub async fn save_customer_edit(
-    ctx: StoreCtx,
-    id: Uuid,
-    opened: CustomerDraft,
-    draft: CustomerDraft,
-) -> Result<CustomerRecord, StoreError> {
-    let store = current_store()?;
-    let result = store
-        .save_customer_edit(id, &opened, &draft, Now::read(), &engine::stamp)
+        .save_customer_edit(id, opened.as_ref(), &draft, Now::read(), &engine::stamp)
         .await;
     after_write(ctx, &store, &result).await;
     result

@@ -63,22 +63,16 @@ pub async fn save_entity<T: Serialize>(
     id: Uuid,
     record: &T,
 ) -> Result<usize, StoreError> {
-    let store = current_store()?;
-    let now = Now::read();
-    let result = store
-        .save_entity(entity, id, record, now.ms, &engine::stamp)
-        .await;
-    after_write(ctx, &store, &result).await;
-    result
+    save_entity_edit(ctx, entity, id, None, record).await
 }
 
-/// Saves an edit of `opened` (the record as the screen showed it): only the fields the
-/// user changed are written (see `Store::save_entity_edit`).
+/// Saves an edit of `opened` (the record as the screen showed it; `None` for a new one):
+/// only the fields the user changed are written (see `Store::save_entity_edit`).
 pub async fn save_entity_edit<T: Serialize>(
     ctx: StoreCtx,
     entity: Entity,
     id: Uuid,
-    opened: &T,
+    opened: Option<&T>,
     record: &T,
 ) -> Result<usize, StoreError> {
     let store = current_store()?;

@@ -66,7 +66,7 @@ async fn save_campaign(
     opened: Campaign,
     campaign: Campaign,
 ) -> Result<usize, String> {
-    save_entity_edit(ctx, Entity::Campaign, campaign.id, &opened, &campaign)
+    save_entity_edit(ctx, Entity::Campaign, campaign.id, Some(&opened), &campaign)
         .await
         .map_err(|e| e.to_string())
 }

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use crate::{
     components::field::{SelectField, TextArea, TextField},
     hooks::{
-        use_customer::{save_customer, save_customer_edit, use_customer},
+        use_customer::{save_customer, use_customer},
         use_store::use_store,
     },
     i18n::{problem_text, stage, use_locale, use_texts, Locale},
@@ -35,7 +35,7 @@ pub fn EditCustomerPage() -> impl IntoView {
     let t = use_texts();
     // A memo that keeps the values the form opened with while the same customer stays
     // loaded: a refresh (a sync, a write elsewhere) does not re-render and wipe what the
-    // user is typing; saving writes only the fields they changed (`save_customer_edit`).
+    // user is typing; saving writes only the fields they changed (`Store::save_customer_edit`).
     let loaded = Memo::new(
         move |previous: Option<&Option<Result<(Uuid, CustomerDraft), String>>>| match view
             .record
@@ -163,11 +163,7 @@ fn CustomerForm(id: Option<Uuid>, initial: CustomerDraft) -> impl IntoView {
         saving.set(true);
         let nav = nav.clone();
         spawn_local(async move {
-            let saved = match id {
-                Some(id) => save_customer_edit(ctx, id, opened.get_value(), draft).await,
-                None => save_customer(ctx, None, draft).await,
-            };
-            match saved {
+            match save_customer(ctx, id, id.map(|_| opened.get_value()), draft).await {
                 Ok(record) => {
                     errors.set(Vec::new());
                     general.set(None);

@@ -118,7 +118,7 @@ fn restore_action(ctx: StoreCtx, toast: RwSignal<Option<Toast>>, ticket: Ticket)
             };
             spawn_local(async move {
                 if let Err(e) =
-                    save_entity_edit(ctx, Entity::Ticket, restored.id, &gone, &restored).await
+                    save_entity_edit(ctx, Entity::Ticket, restored.id, Some(&gone), &restored).await
                 {
                     toast.set(Some(Toast {
                         message: e.to_string(),
@@ -230,7 +230,7 @@ pub fn TicketsPage() -> impl IntoView {
             ..ticket.clone()
         };
         spawn_local(async move {
-            match save_entity_edit(ctx, Entity::Ticket, gone.id, &ticket, &gone).await {
+            match save_entity_edit(ctx, Entity::Ticket, gone.id, Some(&ticket), &gone).await {
                 Ok(_) => {
                     expanded.set(None);
                     toast.set(Some(Toast {

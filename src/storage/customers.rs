@@ -184,25 +184,14 @@ impl Store {
         now: Now,
         stamp: Stamp<'_>,
     ) -> Result<CustomerRecord, StoreError> {
-        self.save_customer_form(id, None, draft, now, stamp).await
+        self.save_customer_edit(id, None, draft, now, stamp).await
     }
 
-    /// Saves an Edit form opened with `opened`: only the fields the user changed are
-    /// written, on top of the customer as stored now (see `CustomerDraft::rebase`), so an
-    /// edit pulled while the form was open is kept.
+    /// [`save_customer`](Self::save_customer) for an Edit form opened with `opened`:
+    /// only the fields the user changed are written, on top of the customer as stored
+    /// now (see `CustomerDraft::rebase`), so an edit pulled while the form was open is
+    /// kept. With no `opened` the whole draft is applied.
     pub async fn save_customer_edit(
-        &self,
-        id: Uuid,
-        opened: &CustomerDraft,
-        draft: &CustomerDraft,
-        now: Now,
-        stamp: Stamp<'_>,
-    ) -> Result<CustomerRecord, StoreError> {
-        self.save_customer_form(Some(id), Some(opened), draft, now, stamp)
-            .await
-    }
-
-    async fn save_customer_form(
         &self,
         id: Option<Uuid>,
         opened: Option<&CustomerDraft>,

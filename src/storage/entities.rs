@@ -142,28 +142,16 @@ impl Store {
         now_ms: u64,
         stamp: Stamp<'_>,
     ) -> Result<usize, StoreError> {
-        self.save_entity_from(entity, id, None, record, now_ms, stamp)
+        self.save_entity_edit(entity, id, None, record, now_ms, stamp)
             .await
     }
 
-    /// Saves an edit of `opened` (the record as the screen showed it when the user began):
-    /// only the fields the user changed from `opened` are written, on top of the record
-    /// as stored now, so a field a sync changed meanwhile keeps the pulled value instead
-    /// of the screen's older copy. Returns how many fields changed.
+    /// Saves an edit of `opened` (the record as the screen showed it when the user began;
+    /// `None` for a new record or a whole-record write): only the fields the user changed
+    /// from `opened` are written, on top of the record as stored now, so a field a sync
+    /// changed meanwhile keeps the pulled value instead of the screen's older copy.
+    /// Returns how many fields changed.
     pub async fn save_entity_edit<T: Serialize>(
-        &self,
-        entity: Entity,
-        id: Uuid,
-        opened: &T,
-        record: &T,
-        now_ms: u64,
-        stamp: Stamp<'_>,
-    ) -> Result<usize, StoreError> {
-        self.save_entity_from(entity, id, Some(opened), record, now_ms, stamp)
-            .await
-    }
-
-    async fn save_entity_from<T: Serialize>(
         &self,
         entity: Entity,
         id: Uuid,

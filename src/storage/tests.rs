@@ -1232,7 +1232,7 @@ async fn an_edit_form_saved_after_a_pulled_edit_keeps_the_pulled_value() {
         ..opened.clone()
     };
     let edited = store
-        .save_customer_edit(id, &opened, &form, now(), &stamp)
+        .save_customer_edit(Some(id), Some(&opened), &form, now(), &stamp)
         .await
         .unwrap();
     assert_eq!(edited.customer.phone, "13900000004");
@@ -1292,7 +1292,14 @@ async fn an_entity_saved_from_an_older_copy_keeps_pulled_fields() {
         ..opened.clone()
     };
     let written = store
-        .save_entity_edit(Entity::Campaign, id, &opened, &edited, now().ms, &stamp)
+        .save_entity_edit(
+            Entity::Campaign,
+            id,
+            Some(&opened),
+            &edited,
+            now().ms,
+            &stamp,
+        )
         .await
         .unwrap();
     assert_eq!(written, 1);
@@ -1309,7 +1316,7 @@ async fn an_entity_saved_from_an_older_copy_keeps_pulled_fields() {
         ..edited.clone()
     };
     store
-        .save_entity_edit(Entity::Campaign, id, &edited, &gone, now().ms, &stamp)
+        .save_entity_edit(Entity::Campaign, id, Some(&edited), &gone, now().ms, &stamp)
         .await
         .unwrap();
     let stored: Campaign = store

@@ -348,7 +348,7 @@ fn CardActions(deal: StoredValue<Deal>) -> impl IntoView {
         };
         let texts = t.get_untracked();
         spawn_local(async move {
-            match save_entity_edit(d.store, Entity::Deal, gone.id, &deal, &gone).await {
+            match save_entity_edit(d.store, Entity::Deal, gone.id, Some(&deal), &gone).await {
                 Ok(_) => {
                     if matches!(d.editing.get_untracked(), Some(Editing::Edit(e)) if e.id == deal.id)
                     {
@@ -399,29 +399,32 @@ fn restore(
     toast: RwSignal<Option<Toast>>,
     restored: &'static str,
 ) -> Callback<()> {
-    let make = move || {
-        Callback::new(move |_| {
-            let back = Deal {
-                deleted: false,
-                ..deal.clone()
-            };
-            let gone = Deal {
-                deleted: true,
-                ..deal.clone()
-            };
-            spawn_local(async move {
-                let message =
-                    match save_entity_edit(store, Entity::Deal, back.id, &gone, &back).await {
-                        Ok(_) => restored.to_string(),
-                        Err(e) => e.to_string(),
-                    };
-                toast.set(Some(Toast {
-                    message,
-                    undo: None,
-                }));
-            });
-        })
-    };
+    let make =
+        move || {
+            Callback::new(move |_| {
+                let back = Deal {
+                    deleted: false,
+                    ..deal.clone()
+                };
+                let gone = Deal {
+                    deleted: true,
+                    ..deal.clone()
+                };
+                spawn_local(async move {
+                    let message =
+                        match save_entity_edit(store, Entity::Deal, back.id, Some(&gone), &back)
+                            .await
+                        {
+                            Ok(_) => restored.to_string(),
+                            Err(e) => e.to_string(),
+                        };
+                    toast.set(Some(Toast {
+                        message,
+                        undo: None,
+                    }));
+                });
+            })
+        };
     let mut root = Owner::current();
     while let Some(parent) = root.as_ref().and_then(Owner::parent) {
         root = Some(parent);

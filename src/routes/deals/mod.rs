@@ -21,7 +21,7 @@ use crate::{
     format::money,
     hooks::{
         use_records::{
-            rows_or_empty, save_entity, save_entity_edit, use_entities, use_org_settings, use_role,
+            rows_or_empty, save_entity_edit, use_entities, use_org_settings, use_role,
             use_user_name,
         },
         use_store::{use_query, use_store, StoreCtx},
@@ -78,13 +78,8 @@ impl DealsCtx {
     /// found) once the board shows it, on failure shows the storage error in the card.
     fn write(self, opened: Option<Deal>, deal: Deal, focus: Vec<String>) {
         spawn_local(async move {
-            let saved = match &opened {
-                Some(opened) => {
-                    save_entity_edit(self.store, Entity::Deal, deal.id, opened, &deal).await
-                }
-                None => save_entity(self.store, Entity::Deal, deal.id, &deal).await,
-            };
-            match saved {
+            match save_entity_edit(self.store, Entity::Deal, deal.id, opened.as_ref(), &deal).await
+            {
                 Ok(_) => {
                     self.card_error
                         .update(|e| *e = e.take().filter(|(id, _)| *id != deal.id));

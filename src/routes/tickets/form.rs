@@ -13,9 +13,7 @@ use wasm_bindgen::JsCast;
 use crate::{
     components::field::{SelectField, TextField},
     hooks::{
-        use_customer::today,
-        use_customers::use_customer_list,
-        use_records::{save_entity, save_entity_edit},
+        use_customer::today, use_customers::use_customer_list, use_records::save_entity_edit,
         use_store::use_store,
     },
     i18n::{
@@ -145,13 +143,7 @@ pub fn TicketForm(
         saving.set(true);
         spawn_local(async move {
             // An edit writes only what the user changed from the ticket as opened.
-            let saved = match &opened {
-                Some(opened) => {
-                    save_entity_edit(ctx, Entity::Ticket, record.id, opened, &record).await
-                }
-                None => save_entity(ctx, Entity::Ticket, record.id, &record).await,
-            };
-            match saved {
+            match save_entity_edit(ctx, Entity::Ticket, record.id, opened.as_ref(), &record).await {
                 Ok(_) => on_done.run(Some(record.id)),
                 Err(e) => general.set(Some(e.to_string())),
             }

@@ -117,7 +117,8 @@ pub fn StepControls(ticket: Ticket) -> impl IntoView {
             busy.set(true);
             let opened = ticket.clone();
             spawn_local(async move {
-                if let Err(e) = save_entity_edit(ctx, Entity::Ticket, next.id, &opened, &next).await
+                if let Err(e) =
+                    save_entity_edit(ctx, Entity::Ticket, next.id, Some(&opened), &next).await
                 {
                     error.set(Some(StepError::Store(e.to_string())));
                 }
