@@ -131,19 +131,29 @@ async function readRows() {
   // Tombstoned customers have no sort key, so the index counts live customers only.
   const customers = await ask(db.transaction('customers').objectStore('customers').index('by_sort').count());
   const rows = [];
+  const addBlock = (b) => {
+    for (const i of b.items instanceof Uint8Array ? JSON.parse(storedJson(b.items)) : b.items) {
+      if (i._deleted) continue;
+      rows.push({ id: i.id, customer_id: i.customer_id, kind: i.kind, at: i.at, amount_minor: i.amount_minor ?? null, items: i.items ?? null });
+    }
+  };
   let after = null;
   for (;;) {
     const range = after ? IDBKeyRange.lowerBound(after, true) : null;
     const blocks = await ask(db.transaction('timeline').objectStore('timeline').getAll(range, 2000));
-    for (const b of blocks) {
-      for (const i of b.items instanceof Uint8Array ? JSON.parse(storedJson(b.items)) : b.items) {
-        if (i._deleted) continue;
-        rows.push({ id: i.id, customer_id: i.customer_id, kind: i.kind, at: i.at, amount_minor: i.amount_minor ?? null, items: i.items ?? null });
-      }
-    }
+    blocks.forEach(addBlock);
     if (blocks.length < 2000) break;
     const last = blocks[blocks.length - 1];
     after = [last.customer_id, last.block];
+  }
+  // A customer's first block may be kept in its record (`tl0`).
+  after = null;
+  for (;;) {
+    const range = after ? IDBKeyRange.lowerBound(after, true) : null;
+    const records = await ask(db.transaction('customers').objectStore('customers').getAll(range, 2000));
+    for (const r of records) if (r.tl0) addBlock(r.tl0);
+    if (records.length < 2000) break;
+    after = records[records.length - 1].id;
   }
   db.close();
   return { rows, customers };

@@ -31,13 +31,13 @@ use uuid::Uuid;
 use super::{
     customers::get_record,
     homes,
-    js_objects::js_objects,
+    js_objects::customer_objects,
     meta, outbox,
     records::{CustomerRecord, TimelineBlock},
     schema::{BY_COMPANY, BY_SORT, CUSTOMERS, META, OUTBOX, SEARCH, TIMELINE},
     search,
     stamp::{Stamp, Versions},
-    timeline::{blocks_of, into_blocks, place},
+    timeline::{blocks_of, into_blocks, place, put_block},
     Now, Store, StoreError,
 };
 
@@ -377,7 +377,7 @@ impl Store {
             records.push(record);
         }
         search::place_all(&tx.object_store(SEARCH)?, &mut records).await?;
-        for value in js_objects(&records)? {
+        for value in customer_objects(records.iter_mut().collect())? {
             customers.put(value).primitive()?;
         }
         let added = outbox::add_batches(&tx.object_store(OUTBOX)?, &pending)?;
@@ -449,12 +449,19 @@ impl Store {
             .serde()?
             .await?
             .collect::<Result<_, _>>()?;
-        let blocks: Vec<TimelineBlock> = tx
+        let mut blocks: Vec<TimelineBlock> = tx
             .object_store(TIMELINE)?
             .get_all()
             .serde()?
             .await?
             .collect::<Result<_, _>>()?;
+        // And the blocks customer records hold.
+        for record in &records {
+            if let Some(embedded) = &record.tl0 {
+                let id = record.customer.id.to_string();
+                blocks.push(embedded.decode(&id).map_err(StoreError::Other)?);
+            }
+        }
         let json = |e: serde_json::Error| StoreError::Other(e.to_string());
         let (mut writer, head) = BackupWriter::start(created_ms);
         let mut pieces = vec![head, writer.section("customers")];
@@ -524,8 +531,7 @@ impl Store {
         )
         .await?;
         let mut n = 0usize;
-        for (record, items) in records {
-            let request = customers.put(&record).serde()?;
+        for (mut record, items) in records {
             for mut block in into_blocks(record.customer.id, items) {
                 for item in &block.items {
                     let versions = stamps.stamp(
@@ -539,8 +545,9 @@ impl Store {
                         .versions
                         .insert(item.id.to_string(), versions.into_iter().collect());
                 }
-                timeline.put(&block).serde()?;
+                put_block(&timeline, Some(&mut record), &block)?;
             }
+            let request = customers.put(&record).serde()?;
             n += 1;
             if n.is_multiple_of(YIELD_EVERY) {
                 request.await?;
@@ -596,7 +603,7 @@ impl Store {
         let mut stamps = Stamps::default();
 
         // Interactions: re-point each to the survivor and move it into its blocks.
-        let retired_blocks = blocks_of(&timeline, retired_id).await?;
+        let retired_blocks = blocks_of(&timeline, Some(&old_retired), retired_id).await?;
         let moved_items: Vec<(Interaction, BTreeMap<String, crm_core::Hlc>)> = retired_blocks
             .iter()
             .flat_map(|block| {
@@ -616,7 +623,7 @@ impl Store {
                 .into_iter()
                 .map(|c| (c.id, c.value))
                 .collect();
-        let mut survivor_blocks = blocks_of(&timeline, survivor_id).await?;
+        let mut survivor_blocks = blocks_of(&timeline, Some(&old_survivor), survivor_id).await?;
         let first_touched = survivor_blocks.len().saturating_sub(1);
         let moved = moved_items.len();
         // Where the moved interactions are now, until the server knows (`homes`).
@@ -645,9 +652,6 @@ impl Store {
                 .delete(interaction_range(retired_id))
                 .serde()?
                 .await?;
-            for block in &survivor_blocks[first_touched..] {
-                timeline.put(block).serde()?.await?;
-            }
         }
 
         // The two customers, with fresh aggregates.
@@ -662,6 +666,11 @@ impl Store {
             now,
         );
         survivor.set_interactions(survivor_blocks.iter().flat_map(|b| &b.items));
+        if moved > 0 {
+            for block in &survivor_blocks[first_touched..] {
+                put_block(&timeline, Some(&mut survivor), block)?;
+            }
+        }
         let mut retired = old_retired.customer.clone();
         retired.deleted = true;
         retired.merged_into = Some(survivor_id);
@@ -674,6 +683,8 @@ impl Store {
             now,
         );
         retired.set_interactions(&[]);
+        // Its interactions moved to the survivor, the block it held too.
+        retired.tl0 = None;
         search::place_all(&tx.object_store(SEARCH)?, [&mut survivor, &mut retired]).await?;
         customers.put(&survivor).serde()?.await?;
         customers.put(&retired).serde()?.await?;

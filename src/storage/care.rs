@@ -75,7 +75,7 @@ impl Store {
             if record.customer.deleted {
                 continue;
             }
-            let items: Vec<Interaction> = blocks_of(&timeline, id)
+            let items: Vec<Interaction> = blocks_of(&timeline, Some(&record), id)
                 .await?
                 .into_iter()
                 .flat_map(|b| b.items)
@@ -130,9 +130,9 @@ impl Store {
     ) -> Result<Vec<(String, Interaction)>, StoreError> {
         let tx = self.db.transaction([CUSTOMERS, TIMELINE]).build()?;
         let customers = tx.object_store(CUSTOMERS)?;
-        let mut people: Vec<(Uuid, String)> = Vec::new();
+        let mut people: Vec<CustomerRecord> = Vec::new();
         if let Some(company) = super::customers::get_record(&customers, company_id).await? {
-            people.push((company_id, company.customer.name));
+            people.push(company);
         }
         let contacts = customers
             .index(BY_COMPANY)?
@@ -143,13 +143,14 @@ impl Store {
         for contact in contacts {
             let contact: CustomerRecord = contact?;
             if !contact.customer.deleted {
-                people.push((contact.customer.id, contact.customer.name));
+                people.push(contact);
             }
         }
         let timeline = tx.object_store(TIMELINE)?;
         let mut items = Vec::new();
-        for (id, name) in people {
-            for block in blocks_of(&timeline, id).await? {
+        for person in people {
+            let name = person.customer.name.clone();
+            for block in blocks_of(&timeline, Some(&person), person.customer.id).await? {
                 items.extend(
                     block
                         .items

@@ -14,7 +14,7 @@ use super::{
     records::CustomerRecord,
     schema::{CUSTOMERS, SEARCH, TIMELINE},
     search,
-    timeline::into_blocks,
+    timeline::{into_blocks, put_block},
     Store, StoreError,
 };
 
@@ -51,10 +51,10 @@ impl Store {
                 let mut record =
                     CustomerRecord::new(generated.customer, Aggregates::default(), now_ms);
                 record.set_interactions(&generated.interactions);
-                records.push(record);
                 for block in into_blocks(id, generated.interactions) {
-                    timeline.put(&block).serde()?;
+                    put_block(&timeline, Some(&mut record), &block)?;
                 }
+                records.push(record);
             }
             search::place_all(&tx.object_store(SEARCH)?, &mut records).await?;
             for record in &records {

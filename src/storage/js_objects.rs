@@ -10,7 +10,7 @@
 use serde::Serialize;
 use wasm_bindgen::JsCast;
 
-use super::StoreError;
+use super::{records::CustomerRecord, StoreError};
 
 /// `records` as JS objects, in order.
 pub(super) fn js_objects<T: Serialize>(records: &[T]) -> Result<Vec<js_sys::Object>, StoreError> {
@@ -20,4 +20,28 @@ pub(super) fn js_objects<T: Serialize>(records: &[T]) -> Result<Vec<js_sys::Obje
         .iter()
         .map(|value| value.unchecked_into::<js_sys::Object>())
         .collect())
+}
+
+/// Customer records as JS objects for `put`: [`js_objects`] for their fields, with the
+/// block a record holds (`EmbeddedBlock`, bytes JSON cannot carry) attached afterwards
+/// as `Uint8Array`s. The records are left as they were.
+pub(super) fn customer_objects(
+    mut records: Vec<&mut CustomerRecord>,
+) -> Result<Vec<js_sys::Object>, StoreError> {
+    let embedded: Vec<_> = records.iter_mut().map(|r| r.tl0.take()).collect();
+    let objects = js_objects(&records);
+    for (record, block) in records.iter_mut().zip(embedded) {
+        record.tl0 = block;
+    }
+    let objects = objects?;
+    let key = wasm_bindgen::JsValue::from_str("tl0");
+    for (record, object) in records.iter().zip(&objects) {
+        if let Some(block) = &record.tl0 {
+            let value = serde_wasm_bindgen::to_value(block)
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            js_sys::Reflect::set(object, &key, &value)
+                .map_err(|e| StoreError::Other(format!("{e:?}")))?;
+        }
+    }
+    Ok(objects)
 }

@@ -29,6 +29,18 @@ pub fn serialize<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Resul
     serializer.serialize_bytes(&compress(&json))
 }
 
+/// `value`'s JSON text, LZ4-compressed: the bytes [`serialize`] writes, for a field
+/// kept as bytes until it is needed (`records::EmbeddedBlock`).
+pub fn to_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
+    let json = serde_json::to_vec(value).map_err(|e| e.to_string())?;
+    Ok(compress(&json))
+}
+
+/// Reads bytes written by [`to_bytes`] (or [`serialize`]).
+pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(&json_of(bytes)?).map_err(|e| e.to_string())
+}
+
 /// `[LZ4, size (4 bytes, little-endian), LZ4 block]`.
 fn compress(json: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(json.len() / 2);

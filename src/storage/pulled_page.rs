@@ -19,11 +19,11 @@ use super::{
     conflict_log::Losses,
     first_pull::{FirstPull, Stored},
     homes::{candidates, holder, LocalHomes},
-    js_objects::js_objects,
+    js_objects::customer_objects,
     records::{CustomerRecord, ParkedRecord, TimelineBlock},
     remote::{from_state, merge_into, park, parked_key, to_map},
     search,
-    timeline::{customer_range, place},
+    timeline::{customer_range, place, put_block, with_embedded},
     StoreError,
 };
 
@@ -76,14 +76,29 @@ impl Loaded {
         Ok(())
     }
 
-    /// Reads the blocks of the customers in `ids` not read yet, the same way.
+    /// Reads the blocks of the customers in `ids` not read yet, the same way, with the
+    /// customers' records (block 0 may be in the record, see `EmbeddedBlock`).
     async fn read_blocks(
         &mut self,
+        customers: &ObjectStore<'_>,
         timeline: &ObjectStore<'_>,
         first_pull: &FirstPull,
         ids: impl IntoIterator<Item = Uuid>,
     ) -> Result<(), StoreError> {
-        let wanted = to_read(&mut self.blocks, first_pull, Stored::Blocks, ids);
+        let ids: BTreeSet<Uuid> = ids
+            .into_iter()
+            .filter(|id| !self.blocks.contains_key(id))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.read_records(customers, first_pull, ids.iter().copied())
+            .await?;
+        let wanted: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|id| first_pull.may_hold(Stored::Blocks, *id))
+            .collect();
         let mut requests = Vec::with_capacity(wanted.len());
         for id in &wanted {
             requests.push(
@@ -93,9 +108,14 @@ impl Loaded {
                     .serde()?,
             );
         }
+        let mut stored: HashMap<Uuid, Vec<TimelineBlock>> = HashMap::new();
         for (customer, request) in wanted.into_iter().zip(requests) {
-            let blocks: Vec<TimelineBlock> = request.await?.collect::<Result<_, _>>()?;
-            self.blocks.insert(customer, blocks);
+            stored.insert(customer, request.await?.collect::<Result<_, _>>()?);
+        }
+        for id in ids {
+            let record = self.records.get(&id).and_then(Option::as_ref);
+            let blocks = with_embedded(record, id, stored.remove(&id).unwrap_or_default())?;
+            self.blocks.insert(id, blocks);
         }
         Ok(())
     }
@@ -209,6 +229,7 @@ pub(super) async fn merge_page(
         .collect();
     loaded
         .read_blocks(
+            customers,
             timeline,
             first_pull,
             places.iter().flatten().copied().chain(new_customers),
@@ -250,9 +271,8 @@ pub(super) async fn merge_page(
         .filter_map(|(_, m)| m.interaction.as_ref().map(|i| i.customer_id))
         .collect();
     loaded
-        .read_blocks(timeline, first_pull, owners.iter().copied())
+        .read_blocks(customers, timeline, first_pull, owners)
         .await?;
-    loaded.read_records(customers, first_pull, owners).await?;
 
     let mut applied = 0;
     let mut dirty: BTreeSet<(Uuid, u32)> = BTreeSet::new();
@@ -326,14 +346,16 @@ pub(super) async fn merge_page(
         changed.insert(id);
     }
 
-    // Write each touched block and customer once.
+    // Write each touched block and customer once (block 0 goes into the record, put
+    // below with the others).
     for (customer, number) in &dirty {
         if let Some(block) = loaded
             .blocks
             .get(customer)
             .and_then(|list| list.iter().find(|b| b.block == *number))
         {
-            timeline.put(block).serde()?;
+            let record = loaded.records.get_mut(customer).and_then(Option::as_mut);
+            put_block(timeline, record, block)?;
         }
     }
     first_pull.stored(Stored::Blocks, dirty.iter().map(|(customer, _)| *customer));
@@ -358,11 +380,13 @@ pub(super) async fn merge_page(
             .filter_map(|(_, record)| record.as_mut()),
     )
     .await?;
-    let records: Vec<&CustomerRecord> = changed
-        .iter()
-        .filter_map(|customer| loaded.records.get(customer)?.as_ref())
+    let records: Vec<&mut CustomerRecord> = loaded
+        .records
+        .iter_mut()
+        .filter(|(id, _)| changed.contains(id))
+        .filter_map(|(_, record)| record.as_mut())
         .collect();
-    for value in js_objects(&records)? {
+    for value in customer_objects(records)? {
         customers.put(value).primitive()?;
     }
     first_pull.stored(Stored::Record, changed);

@@ -28,7 +28,7 @@ use super::{
     pulled_page::{merge_page, PageHomes, PageStores},
     records::{ParkedRecord, SegmentFields, SegmentRecord},
     schema::{CONFLICTS, CUSTOMERS, META, PARKED, RECORDS, SEARCH, SEGMENTS, TIMELINE},
-    timeline::find_blocks,
+    timeline::{find_blocks, put_block_alone},
     Store, StoreError,
 };
 
@@ -314,6 +314,7 @@ pub(super) async fn park(
 /// re-stamped changes and this device's re-points name (see `storage::homes`).
 async fn restamped_blocks(
     tx: &Transaction<'_>,
+    customers: &ObjectStore<'_>,
     timeline: &ObjectStore<'_>,
     restamps: &[Restamp],
 ) -> Result<Vec<crate::storage::records::TimelineBlock>, StoreError> {
@@ -332,7 +333,7 @@ async fn restamped_blocks(
         .into_iter()
         .map(|(id, group)| (id, candidates(id, &group, &Homes::new(), &local)))
         .collect();
-    find_blocks(timeline, &wanted).await
+    find_blocks(customers, timeline, &wanted).await
 }
 
 /// Moves record field versions from a re-stamped change's old HLC to its new one.
@@ -344,7 +345,7 @@ pub(crate) async fn restamp_versions(
     let timeline = tx.object_store(TIMELINE)?;
     let segments = tx.object_store(SEGMENTS)?;
     let records = tx.object_store(RECORDS)?;
-    let mut interaction_blocks = restamped_blocks(tx, &timeline, restamps).await?;
+    let mut interaction_blocks = restamped_blocks(tx, &customers, &timeline, restamps).await?;
     // Each block is put once, however many of its fields moved.
     let mut moved_blocks = std::collections::BTreeSet::new();
     for r in restamps {
@@ -393,7 +394,7 @@ pub(crate) async fn restamp_versions(
         }
     }
     for n in moved_blocks {
-        timeline.put(&interaction_blocks[n]).serde()?.await?;
+        put_block_alone(&customers, &timeline, &interaction_blocks[n]).await?;
     }
     Ok(())
 }

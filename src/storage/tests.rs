@@ -281,10 +281,18 @@ async fn restamped_interactions_are_found_by_customer_or_by_scan() {
             })
             .collect();
         store.restamp(&restamps, &clock).await.unwrap();
-        let tx = store.db.transaction(TIMELINE).build().unwrap();
-        let blocks = super::timeline::blocks_of(&tx.object_store(TIMELINE).unwrap(), customer.id)
-            .await
-            .unwrap();
+        let tx = store.db.transaction([CUSTOMERS, TIMELINE]).build().unwrap();
+        let record =
+            super::customers::get_record(&tx.object_store(CUSTOMERS).unwrap(), customer.id)
+                .await
+                .unwrap();
+        let blocks = super::timeline::blocks_of(
+            &tx.object_store(TIMELINE).unwrap(),
+            record.as_ref(),
+            customer.id,
+        )
+        .await
+        .unwrap();
         assert_eq!(version(&blocks, field), restamps[0].change.hlc, "{field}");
     }
 }
@@ -1344,4 +1352,150 @@ async fn an_entity_saved_from_an_older_copy_keeps_pulled_fields() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.notes, "");
+}
+
+/// How many records the timeline store holds.
+async fn timeline_records(store: &Store) -> u32 {
+    let tx = store.db.transaction(TIMELINE).build().unwrap();
+    tx.object_store(TIMELINE)
+        .unwrap()
+        .count()
+        .primitive()
+        .unwrap()
+        .await
+        .unwrap()
+}
+
+/// A customer's first block is kept in its record when the record exists as the block is
+/// written (logged, or pulled with its customer); a block 0 pulled before its customer
+/// stays in the timeline store, and later writes go where it is, so it is never in two
+/// places and every reader sees each interaction once.
+#[wasm_bindgen_test]
+async fn block_zero_lives_in_the_customer_record_unless_it_was_stored_apart() {
+    use crm_core::{CustomerDraft, InteractionDraft, InteractionKind};
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let saved = store
+        .save_customer(
+            None,
+            &CustomerDraft {
+                name: "Chen Jing".into(),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    let campaign = uuid::Uuid::now_v7();
+    let purchase = InteractionDraft {
+        kind: InteractionKind::Purchase,
+        date: now().local.date().to_string(),
+        amount: "800".into(),
+        campaign_id: Some(campaign),
+        ..Default::default()
+    };
+    let logged = store
+        .log_interaction(saved.customer.id, &purchase, now(), &stamp)
+        .await
+        .unwrap();
+    let record = store.customer(saved.customer.id).await.unwrap().unwrap();
+    assert!(record.tl0.is_some(), "block 0 is in the record");
+    assert_eq!(
+        record.tl0.as_ref().unwrap().campaigns,
+        vec![campaign.to_string()]
+    );
+    assert_eq!(timeline_records(&store).await, 0);
+    assert_eq!(
+        store.timeline(saved.customer.id).await.unwrap(),
+        vec![logged.clone()]
+    );
+
+    // Interactions pulled before their customer: block 0 goes to the timeline store.
+    let (other, far) = (0x999, now().ms + 3_600_000);
+    let early = uuid::Uuid::now_v7();
+    let pulled = uuid::Uuid::now_v7();
+    let mut page = Vec::new();
+    for (field, value) in [
+        ("customer_id", serde_json::json!(early)),
+        ("kind", serde_json::json!("purchase")),
+        ("at", serde_json::json!("2026-11-20T10:00:00")),
+        ("amount_minor", serde_json::json!(50_000)),
+        ("campaign_id", serde_json::json!(campaign)),
+    ] {
+        page.push(change(
+            Entity::Interaction,
+            pulled,
+            field,
+            value,
+            far,
+            other,
+        ));
+    }
+    store
+        .apply_remote(&page, &Homes::new(), "c1", now().ms)
+        .await
+        .unwrap();
+    assert_eq!(timeline_records(&store).await, 1);
+    let customer = change(
+        Entity::Customer,
+        early,
+        "name",
+        serde_json::json!("Zhou Min"),
+        far,
+        other,
+    );
+    store
+        .apply_remote(&[customer], &Homes::new(), "c2", now().ms)
+        .await
+        .unwrap();
+    let record = store.customer(early).await.unwrap().unwrap();
+    assert_eq!(record.tl0, None, "the block stays where it was stored");
+    assert_eq!(record.agg.spend_minor, 50_000);
+    let second = store
+        .log_interaction(early, &purchase, now(), &stamp)
+        .await
+        .unwrap();
+    assert_eq!(store.customer(early).await.unwrap().unwrap().tl0, None);
+    assert_eq!(timeline_records(&store).await, 1);
+    let ids: Vec<uuid::Uuid> = store
+        .timeline(early)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&pulled) && ids.contains(&second.id));
+
+    // Both places are found by campaign, each purchase once.
+    let mut linked: Vec<uuid::Uuid> = store
+        .campaign_purchases(campaign)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    linked.sort();
+    let mut expected = vec![logged.id, pulled, second.id];
+    expected.sort();
+    assert_eq!(linked, expected);
+
+    // An edit of the customer keeps the block its record holds.
+    store
+        .save_customer(
+            Some(saved.customer.id),
+            &CustomerDraft {
+                name: "Chen Jing".into(),
+                city: "北京".into(),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.timeline(saved.customer.id).await.unwrap(),
+        vec![logged]
+    );
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{
     customers::get_record,
     outbox,
-    records::TimelineBlock,
+    records::{CustomerRecord, EmbeddedBlock, TimelineBlock},
     schema::{CUSTOMERS, META, OUTBOX, TIMELINE},
     stamp::Stamp,
     Now, Store, StoreError,
@@ -31,8 +31,11 @@ pub(crate) fn customer_range(customer_id: Uuid) -> KeyRange<(String, u32)> {
     KeyRange::Bound((id.clone(), 0), false, (id, u32::MAX), false)
 }
 
+/// A customer's blocks: block 0 from its record when the record holds it
+/// ([`EmbeddedBlock`]), the others (and a block 0 stored apart) from the timeline store.
 pub(crate) async fn blocks_of(
     timeline: &ObjectStore<'_>,
+    record: Option<&CustomerRecord>,
     customer_id: Uuid,
 ) -> Result<Vec<TimelineBlock>, StoreError> {
     let rows = timeline
@@ -40,7 +43,70 @@ pub(crate) async fn blocks_of(
         .with_query::<(String, u32), _>(customer_range(customer_id))
         .serde()?
         .await?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    with_embedded(record, customer_id, rows.collect::<Result<_, _>>()?)
+}
+
+/// Joins the block a customer's record holds with the customer's blocks read from the
+/// timeline store, marking a block 0 read from there as stored apart.
+pub(crate) fn with_embedded(
+    record: Option<&CustomerRecord>,
+    customer_id: Uuid,
+    mut stored: Vec<TimelineBlock>,
+) -> Result<Vec<TimelineBlock>, StoreError> {
+    for block in &mut stored {
+        block.stored_apart = block.block == 0;
+    }
+    // A block 0 is written back where it was read, so it is never in both places.
+    if stored.first().is_some_and(|b| b.block == 0) {
+        return Ok(stored);
+    }
+    if let Some(embedded) = record.and_then(|r| r.tl0.as_ref()) {
+        let block = embedded
+            .decode(&customer_id.to_string())
+            .map_err(StoreError::Other)?;
+        stored.insert(0, block);
+    }
+    Ok(stored)
+}
+
+/// Writes a block where it lives: block 0 into its customer's record (which the caller
+/// puts afterwards) unless it is stored apart or there is no record yet; any other
+/// block into the timeline store (the put is not awaited: a failure aborts the
+/// transaction).
+pub(crate) fn put_block(
+    timeline: &ObjectStore<'_>,
+    record: Option<&mut CustomerRecord>,
+    block: &TimelineBlock,
+) -> Result<(), StoreError> {
+    match record {
+        Some(record) if block.block == 0 && !block.stored_apart => {
+            record.tl0 = Some(EmbeddedBlock::encode(block).map_err(StoreError::Other)?);
+        }
+        _ => {
+            timeline.put(block).serde()?;
+        }
+    }
+    Ok(())
+}
+
+/// [`put_block`] for a caller that does not hold the customer's record: reads and puts
+/// it when the block belongs in it.
+pub(crate) async fn put_block_alone(
+    customers: &ObjectStore<'_>,
+    timeline: &ObjectStore<'_>,
+    block: &TimelineBlock,
+) -> Result<(), StoreError> {
+    if block.block == 0 && !block.stored_apart {
+        let id =
+            Uuid::parse_str(&block.customer_id).map_err(|e| StoreError::Other(e.to_string()))?;
+        if let Some(mut record) = get_record(customers, id).await? {
+            put_block(timeline, Some(&mut record), block)?;
+            customers.put(&record).serde()?.await?;
+            return Ok(());
+        }
+    }
+    timeline.put(block).serde()?.await?;
+    Ok(())
 }
 
 /// Blocks read per request when [`find_blocks`] scans the whole timeline.
@@ -51,14 +117,16 @@ const SCAN_CHUNK: usize = 256;
 /// there, every block in key order. The scan is a rare fallback: only a re-stamp after
 /// a `clock_skew` refusal asks for an interaction whose customer it may not know.
 pub(crate) async fn find_blocks(
+    customers: &ObjectStore<'_>,
     timeline: &ObjectStore<'_>,
     wanted: &BTreeMap<Uuid, BTreeSet<Uuid>>,
 ) -> Result<Vec<TimelineBlock>, StoreError> {
     let mut missing: BTreeSet<Uuid> = wanted.keys().copied().collect();
     let mut found = Vec::new();
-    let customers: BTreeSet<Uuid> = wanted.values().flatten().copied().collect();
-    for customer in customers {
-        for block in blocks_of(timeline, customer).await? {
+    let holders: BTreeSet<Uuid> = wanted.values().flatten().copied().collect();
+    for customer in holders {
+        let record = get_record(customers, customer).await?;
+        for block in blocks_of(timeline, record.as_ref(), customer).await? {
             keep_if_wanted(block, &mut missing, &mut found);
         }
     }
@@ -84,7 +152,38 @@ pub(crate) async fn find_blocks(
             .serde()?
             .await?;
         for block in blocks {
-            keep_if_wanted(block?, &mut missing, &mut found);
+            let mut block: TimelineBlock = block?;
+            block.stored_apart = block.block == 0;
+            keep_if_wanted(block, &mut missing, &mut found);
+        }
+    }
+    // Then the blocks customer records hold.
+    let ids: Vec<String> = customers
+        .get_all_keys::<String>()
+        .primitive()?
+        .await?
+        .collect::<Result<_, _>>()?;
+    for chunk in ids.chunks(SCAN_CHUNK) {
+        if missing.is_empty() {
+            break;
+        }
+        let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+            continue;
+        };
+        let range = KeyRange::Bound(first.clone(), false, last.clone(), false);
+        let records = customers
+            .get_all()
+            .with_query::<String, _>(range)
+            .serde()?
+            .await?;
+        for record in records {
+            let record: CustomerRecord = record?;
+            if let Some(embedded) = &record.tl0 {
+                let block = embedded
+                    .decode(&record.customer.id.to_string())
+                    .map_err(StoreError::Other)?;
+                keep_if_wanted(block, &mut missing, &mut found);
+            }
         }
     }
     Ok(found)
@@ -116,6 +215,7 @@ pub fn into_blocks(customer_id: Uuid, items: Vec<Interaction>) -> Vec<TimelineBl
             items: chunk.to_vec(),
             versions: Default::default(),
             campaigns: Vec::new(),
+            stored_apart: false,
         })
         .map(|mut block| {
             block.refresh_campaigns();
@@ -127,8 +227,9 @@ pub fn into_blocks(customer_id: Uuid, items: Vec<Interaction>) -> Vec<TimelineBl
 impl Store {
     /// A customer's live interactions, newest first.
     pub async fn timeline(&self, customer_id: Uuid) -> Result<Vec<Interaction>, StoreError> {
-        let tx = self.db.transaction(TIMELINE).build()?;
-        let blocks = blocks_of(&tx.object_store(TIMELINE)?, customer_id).await?;
+        let tx = self.db.transaction([CUSTOMERS, TIMELINE]).build()?;
+        let record = get_record(&tx.object_store(CUSTOMERS)?, customer_id).await?;
+        let blocks = blocks_of(&tx.object_store(TIMELINE)?, record.as_ref(), customer_id).await?;
         let mut items: Vec<Interaction> = blocks
             .into_iter()
             .flat_map(|b| b.items)
@@ -162,7 +263,7 @@ impl Store {
             .await?
             .filter(|r| !r.customer.deleted)
             .ok_or(StoreError::NotFound)?;
-        let mut blocks = blocks_of(&timeline, customer_id).await?;
+        let mut blocks = blocks_of(&timeline, Some(&record), customer_id).await?;
         let stamped = stamp(
             Entity::Interaction,
             interaction.id,
@@ -175,7 +276,7 @@ impl Store {
             .map(|p| (p.change.field.clone(), p.change.hlc))
             .collect();
         let block = place(&mut blocks, customer_id, interaction.clone(), versions);
-        timeline.put(block).serde()?.await?;
+        put_block(&timeline, Some(&mut record), block)?;
         // A first pull still running must read these blocks before adding to them.
         self.first_pull
             .stored(super::first_pull::Stored::Blocks, [customer_id]);
@@ -206,6 +307,7 @@ pub(crate) fn place(
             items: Vec::new(),
             versions: Default::default(),
             campaigns: Vec::new(),
+            stored_apart: false,
         });
     }
     let last = blocks.last_mut().expect("a block exists");

@@ -34,6 +34,21 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Version
     Ok(stored.into_iter().map(|(id, v)| (id, v.0)).collect())
 }
 
+/// The versions as the bytes [`serialize`] writes (`records::EmbeddedBlock`).
+pub fn to_bytes(versions: &Versions) -> Result<Vec<u8>, String> {
+    let grouped: BTreeMap<&str, Grouped> = versions
+        .iter()
+        .map(|(id, fields)| (id.as_str(), Grouped(fields)))
+        .collect();
+    super::json_field::to_bytes(&grouped)
+}
+
+/// Reads bytes written by [`to_bytes`].
+pub fn from_bytes(bytes: &[u8]) -> Result<Versions, String> {
+    let stored: BTreeMap<String, FieldVersions> = super::json_field::from_bytes(bytes)?;
+    Ok(stored.into_iter().map(|(id, v)| (id, v.0)).collect())
+}
+
 /// One record's versions (a customer's), grouped the same way but as a plain value: a
 /// customer record goes to IndexedDB as JS objects, not JSON bytes.
 pub mod record {
