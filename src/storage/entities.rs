@@ -20,9 +20,9 @@ use uuid::Uuid;
 use super::{
     conflict_log::Losses,
     outbox,
-    records::{CustomerRecord, EntityRecord, TimelineBlock},
+    records::{EntityRecord, TimelineBlock},
     remote::merge_into,
-    schema::{BY_CAMPAIGN, BY_ENTITY, CUSTOMERS, META, OUTBOX, RECORDS, TIMELINE},
+    schema::{BY_CAMPAIGN, BY_ENTITY, META, OUTBOX, RECORDS, TIMELINE},
     stamp::Stamp,
     Store, StoreError,
 };
@@ -198,37 +198,21 @@ impl Store {
         Ok(n)
     }
 
-    /// The live purchases linked to a campaign, found through the campaign indexes of
-    /// the timeline and of customers (for the block a record holds): only blocks
-    /// holding such a purchase are read.
+    /// The live purchases linked to a campaign, found through the timeline's campaign
+    /// index (only blocks holding such a purchase are read).
     pub async fn campaign_purchases(
         &self,
         campaign_id: Uuid,
     ) -> Result<Vec<Interaction>, StoreError> {
-        let tx = self.db.transaction([CUSTOMERS, TIMELINE]).build()?;
-        let key = || KeyRange::Only(campaign_id.to_string());
+        let tx = self.db.transaction(TIMELINE).build()?;
         let rows = tx
             .object_store(TIMELINE)?
             .index(BY_CAMPAIGN)?
             .get_all()
-            .with_query::<String, _>(key())
+            .with_query::<String, _>(KeyRange::Only(campaign_id.to_string()))
             .serde()?
             .await?;
-        let mut blocks: Vec<TimelineBlock> = rows.collect::<Result<_, _>>()?;
-        let holders = tx
-            .object_store(CUSTOMERS)?
-            .index(BY_CAMPAIGN)?
-            .get_all()
-            .with_query::<String, _>(key())
-            .serde()?
-            .await?;
-        for record in holders {
-            let record: CustomerRecord = record?;
-            if let Some(embedded) = &record.tl0 {
-                let id = record.customer.id.to_string();
-                blocks.push(embedded.decode(&id).map_err(StoreError::Other)?);
-            }
-        }
+        let blocks: Vec<TimelineBlock> = rows.collect::<Result<_, _>>()?;
         Ok(blocks
             .into_iter()
             .flat_map(|b| b.items)

@@ -68,12 +68,14 @@ pub struct CustomerRecord {
 
 /// A customer's first timeline block inside its customer record. Most customers have
 /// one block, so this halves the records a first sync writes; IndexedDB's cost there
-/// is mostly per record (measured on M: storage-thread CPU 6.4 → 4.4 s, pull 14.6 →
-/// 12.2 s; on L 117 → 91 s and 158 → 134 s). The bytes stay encoded until a reader
+/// is mostly per record (measured: M's pull 15.3 → 12.6 s with the browser's storage
+/// thread at 6.7 → 4.5 s of CPU; L's 158 → 140–146 s). The bytes stay encoded until a reader
 /// needs the interactions, so reading all customers (segments, lists) does not parse
-/// them. Block 0 goes here when its customer's record exists as it is written; a
-/// block 0 already in the timeline store (written before its customer arrived, or
-/// before this layout) stays there (`TimelineBlock::stored_apart`).
+/// them. Block 0 goes here when its customer's record exists as it is written and it
+/// links no campaign (the campaign index is on the timeline store, and a purchase
+/// linked to a campaign is the exception); a block 0 already in the timeline store
+/// (written before its customer arrived, before this layout, or linking a campaign)
+/// stays there (`TimelineBlock::stored_apart`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmbeddedBlock {
     /// The interactions as LZ4-compressed JSON (`json_field`).
@@ -82,10 +84,6 @@ pub struct EmbeddedBlock {
     /// Their field versions, grouped by HLC (`versions_field`).
     #[serde(with = "serde_bytes")]
     pub versions: Vec<u8>,
-    /// Campaigns the block's live purchases are linked to, for the campaign index on
-    /// customers.
-    #[serde(default)]
-    pub campaigns: Vec<String>,
 }
 
 impl EmbeddedBlock {
@@ -94,20 +92,21 @@ impl EmbeddedBlock {
         Ok(EmbeddedBlock {
             items: super::json_field::to_bytes(&block.items)?,
             versions: super::versions_field::to_bytes(&block.versions)?,
-            campaigns: block.campaigns.clone(),
         })
     }
 
     /// The block of `customer_id` it holds.
     pub fn decode(&self, customer_id: &str) -> Result<TimelineBlock, String> {
-        Ok(TimelineBlock {
+        let mut block = TimelineBlock {
             customer_id: customer_id.to_string(),
             block: 0,
             items: super::json_field::from_bytes(&self.items)?,
             versions: super::versions_field::from_bytes(&self.versions)?,
-            campaigns: self.campaigns.clone(),
+            campaigns: Vec::new(),
             stored_apart: false,
-        })
+        };
+        block.refresh_campaigns();
+        Ok(block)
     }
 }
 

@@ -39,7 +39,7 @@ pub const BY_KIND: &str = "by_kind";
 pub const BY_COMPANY_NAME: &str = "by_company_name";
 
 /// Current schema version.
-pub const VERSION: u32 = 9;
+pub const VERSION: u32 = 8;
 
 /// The production database name.
 pub const DB_NAME: &str = "field-crm";
@@ -189,16 +189,6 @@ fn step_8(db: &Database) -> indexed_db_futures::Result<()> {
     Ok(())
 }
 
-/// Schema step 9: a campaign index on customers, for the timeline block a customer
-/// record holds (`records::EmbeddedBlock`). Records written before hold none, so this
-/// adds no entries to an existing book.
-fn step_9() -> indexed_db_futures::Result<()> {
-    let tx = upgrade_transaction()?;
-    let customers = tx.object_store(CUSTOMERS)?;
-    add_index(&customers, BY_CAMPAIGN, "tl0.campaigns", true)?;
-    Ok(())
-}
-
 impl Store {
     /// Opens (creating or upgrading) the app's database. `on_blocked` is called when an
     /// older tab holds the database open, so the UI can say so while it waits.
@@ -270,9 +260,6 @@ impl Store {
                 }
                 if old < 8 && new >= 8 {
                     step_8(&db)?;
-                }
-                if old < 9 && new >= 9 {
-                    step_9()?;
                 }
                 Ok(())
             })

@@ -1367,9 +1367,10 @@ async fn timeline_records(store: &Store) -> u32 {
 }
 
 /// A customer's first block is kept in its record when the record exists as the block is
-/// written (logged, or pulled with its customer); a block 0 pulled before its customer
-/// stays in the timeline store, and later writes go where it is, so it is never in two
-/// places and every reader sees each interaction once.
+/// written (logged, or pulled with its customer) and links no campaign; a block 0 pulled
+/// before its customer, or one that links a campaign, is in the timeline store, and later
+/// writes go where it is, so it is never in two places and every reader sees each
+/// interaction once.
 #[wasm_bindgen_test]
 async fn block_zero_lives_in_the_customer_record_unless_it_was_stored_apart() {
     use crm_core::{CustomerDraft, InteractionDraft, InteractionKind};
@@ -1386,12 +1387,10 @@ async fn block_zero_lives_in_the_customer_record_unless_it_was_stored_apart() {
         )
         .await
         .unwrap();
-    let campaign = uuid::Uuid::now_v7();
     let purchase = InteractionDraft {
         kind: InteractionKind::Purchase,
         date: now().local.date().to_string(),
         amount: "800".into(),
-        campaign_id: Some(campaign),
         ..Default::default()
     };
     let logged = store
@@ -1400,17 +1399,43 @@ async fn block_zero_lives_in_the_customer_record_unless_it_was_stored_apart() {
         .unwrap();
     let record = store.customer(saved.customer.id).await.unwrap().unwrap();
     assert!(record.tl0.is_some(), "block 0 is in the record");
-    assert_eq!(
-        record.tl0.as_ref().unwrap().campaigns,
-        vec![campaign.to_string()]
-    );
     assert_eq!(timeline_records(&store).await, 0);
     assert_eq!(
         store.timeline(saved.customer.id).await.unwrap(),
         vec![logged.clone()]
     );
 
-    // Interactions pulled before their customer: block 0 goes to the timeline store.
+    // A purchase linked to a campaign takes the block to the timeline store, where the
+    // campaign index finds it.
+    let campaign = uuid::Uuid::now_v7();
+    let linked = store
+        .log_interaction(
+            saved.customer.id,
+            &InteractionDraft {
+                campaign_id: Some(campaign),
+                ..purchase.clone()
+            },
+            now(),
+            &stamp,
+        )
+        .await
+        .unwrap();
+    let record = store.customer(saved.customer.id).await.unwrap().unwrap();
+    assert_eq!(record.tl0, None);
+    assert_eq!(record.agg.spend_minor, 160_000);
+    assert_eq!(timeline_records(&store).await, 1);
+    assert_eq!(store.timeline(saved.customer.id).await.unwrap().len(), 2);
+    let found: Vec<uuid::Uuid> = store
+        .campaign_purchases(campaign)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(found, vec![linked.id]);
+
+    // Interactions pulled before their customer: block 0 goes to the timeline store and
+    // stays there once the customer arrives.
     let (other, far) = (0x999, now().ms + 3_600_000);
     let early = uuid::Uuid::now_v7();
     let pulled = uuid::Uuid::now_v7();
@@ -1420,7 +1445,6 @@ async fn block_zero_lives_in_the_customer_record_unless_it_was_stored_apart() {
         ("kind", serde_json::json!("purchase")),
         ("at", serde_json::json!("2026-11-20T10:00:00")),
         ("amount_minor", serde_json::json!(50_000)),
-        ("campaign_id", serde_json::json!(campaign)),
     ] {
         page.push(change(
             Entity::Interaction,
@@ -1435,7 +1459,7 @@ async fn block_zero_lives_in_the_customer_record_unless_it_was_stored_apart() {
         .apply_remote(&page, &Homes::new(), "c1", now().ms)
         .await
         .unwrap();
-    assert_eq!(timeline_records(&store).await, 1);
+    assert_eq!(timeline_records(&store).await, 2);
     let customer = change(
         Entity::Customer,
         early,
@@ -1456,7 +1480,7 @@ async fn block_zero_lives_in_the_customer_record_unless_it_was_stored_apart() {
         .await
         .unwrap();
     assert_eq!(store.customer(early).await.unwrap().unwrap().tl0, None);
-    assert_eq!(timeline_records(&store).await, 1);
+    assert_eq!(timeline_records(&store).await, 2);
     let ids: Vec<uuid::Uuid> = store
         .timeline(early)
         .await
@@ -1467,25 +1491,28 @@ async fn block_zero_lives_in_the_customer_record_unless_it_was_stored_apart() {
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&pulled) && ids.contains(&second.id));
 
-    // Both places are found by campaign, each purchase once.
-    let mut linked: Vec<uuid::Uuid> = store
-        .campaign_purchases(campaign)
+    // An edit of a customer keeps the block its record holds.
+    let other_customer = store
+        .save_customer(
+            None,
+            &CustomerDraft {
+                name: "Wu Lei".into(),
+                ..Default::default()
+            },
+            now(),
+            &stamp,
+        )
         .await
-        .unwrap()
-        .iter()
-        .map(|i| i.id)
-        .collect();
-    linked.sort();
-    let mut expected = vec![logged.id, pulled, second.id];
-    expected.sort();
-    assert_eq!(linked, expected);
-
-    // An edit of the customer keeps the block its record holds.
+        .unwrap();
+    let kept = store
+        .log_interaction(other_customer.customer.id, &purchase, now(), &stamp)
+        .await
+        .unwrap();
     store
         .save_customer(
-            Some(saved.customer.id),
+            Some(other_customer.customer.id),
             &CustomerDraft {
-                name: "Chen Jing".into(),
+                name: "Wu Lei".into(),
                 city: "北京".into(),
                 ..Default::default()
             },
@@ -1494,8 +1521,15 @@ async fn block_zero_lives_in_the_customer_record_unless_it_was_stored_apart() {
         )
         .await
         .unwrap();
+    let record = store
+        .customer(other_customer.customer.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.customer.city, "北京");
+    assert!(record.tl0.is_some());
     assert_eq!(
-        store.timeline(saved.customer.id).await.unwrap(),
-        vec![logged]
+        store.timeline(other_customer.customer.id).await.unwrap(),
+        vec![kept]
     );
 }

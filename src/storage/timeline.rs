@@ -69,20 +69,25 @@ pub(crate) fn with_embedded(
     Ok(stored)
 }
 
-/// Writes a block where it lives: block 0 into its customer's record (which the caller
-/// puts afterwards) unless it is stored apart or there is no record yet; any other
-/// block into the timeline store (the put is not awaited: a failure aborts the
-/// transaction).
+/// Writes a block where it lives (the caller puts `record` afterwards): block 0 into
+/// its customer's record unless it is stored apart, there is no record yet or it links
+/// a campaign (found through the timeline store's campaign index; it then leaves the
+/// record); any other block into the timeline store. The put is not awaited: a failure
+/// aborts the transaction.
 pub(crate) fn put_block(
     timeline: &ObjectStore<'_>,
     record: Option<&mut CustomerRecord>,
     block: &TimelineBlock,
 ) -> Result<(), StoreError> {
+    let first = block.block == 0 && !block.stored_apart;
     match record {
-        Some(record) if block.block == 0 && !block.stored_apart => {
+        Some(record) if first && block.campaigns.is_empty() => {
             record.tl0 = Some(EmbeddedBlock::encode(block).map_err(StoreError::Other)?);
         }
-        _ => {
+        record => {
+            if let Some(record) = record.filter(|_| first) {
+                record.tl0 = None;
+            }
             timeline.put(block).serde()?;
         }
     }
