@@ -160,6 +160,10 @@ pub struct Texts {
     pub no_conflicts: &'static str,
     pub restore: &'static str,
     pub dismiss: &'static str,
+    /// A conflict entry of a record with no name of its own (an interaction).
+    pub an_interaction: &'static str,
+    /// Why an interaction's lost value has no Restore.
+    pub not_restorable: &'static str,
     pub your_value: &'static str,
     pub kept_value: &'static str,
     pub field: &'static str,
@@ -287,6 +291,8 @@ pub static EN: Texts = Texts {
     no_conflicts: "No conflicts.",
     restore: "Restore",
     dismiss: "Dismiss",
+    an_interaction: "Interaction",
+    not_restorable: "Both devices moved this interaction while merging duplicates; it stays with the customer the later merge chose. Merge again to move it.",
     your_value: "Your value",
     kept_value: "Kept value",
     field: "Field",
@@ -416,6 +422,8 @@ pub static ZH: Texts = Texts {
     no_conflicts: "没有冲突。",
     restore: "恢复",
     dismiss: "忽略",
+    an_interaction: "互动记录",
+    not_restorable: "两台设备在合并重复客户时都移动了这条互动记录，它留在较晚的合并所选的客户下。如需移动，请再次合并。",
     your_value: "你的值",
     kept_value: "保留的值",
     field: "字段",

@@ -1,7 +1,7 @@
 //! Sync screen: sign in, Sync now, status and first-sync progress, the conflict log,
 //! and the demo data set.
 
-use crm_core::sync::Phase;
+use crm_core::{change::Entity, sync::Phase};
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 
 use super::customers::LoadDemoButton;
@@ -12,7 +12,8 @@ use crate::{
         use_store::use_store,
         use_sync::{sign_in, sign_out, sync_now, use_sync},
     },
-    i18n::use_texts,
+    i18n::{use_texts, Texts},
+    storage::records::ConflictEntry,
     sync::http::LoginError,
 };
 
@@ -151,15 +152,24 @@ fn Conflicts() -> impl IntoView {
                     <ul class="plain" aria-label=t.get().conflicts>
                         {list.into_iter().map(|(key, c)| {
                             let t = t.get();
-                            let restore_label = format!("{} {} {}", t.restore, c.label, c.field);
+                            let label = conflict_label(t, &c);
+                            let restore_label = format!("{} {} {}", t.restore, label, c.field);
+                            let title = match conflict_link(c.entity, &c.id) {
+                                Some(href) => view! { <a href=href>{label}</a> }.into_any(),
+                                None => view! { <span>{label}</span> }.into_any(),
+                            };
+                            let restorable = c.restorable();
                             view! {
                                 <li class="card">
-                                    <a href=format!("/customers/{}", c.id)>{c.label.clone()}</a>
+                                    {title}
                                     " · " {t.field} ": " <strong>{c.field.clone()}</strong>
                                     <div>{t.your_value} ": " {show(&c.lost_value)}</div>
                                     <div>{t.kept_value} ": " {show(&c.winner_value)}</div>
+                                    {(!restorable).then(|| view! { <p class="muted">{t.not_restorable}</p> })}
                                     <div class="toolbar">
-                                        <button type="button" aria-label=restore_label on:click=move |_| { spawn_local(async move { let _ = restore(ctx, key).await; }); }>{t.restore}</button>
+                                        {restorable.then(|| view! {
+                                            <button type="button" aria-label=restore_label on:click=move |_| { spawn_local(async move { let _ = restore(ctx, key).await; }); }>{t.restore}</button>
+                                        })}
                                         <button type="button" on:click=move |_| { spawn_local(async move { let _ = dismiss(ctx, key).await; }); }>{t.dismiss}</button>
                                     </div>
                                 </li>
@@ -172,6 +182,39 @@ fn Conflicts() -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// Where a conflict's record is shown: a customer's page, or the screen listing records
+/// of its kind (`None` for an interaction: its customer may have changed in the merge).
+fn conflict_link(entity: Entity, id: &str) -> Option<String> {
+    Some(match entity {
+        Entity::Customer => format!("/customers/{id}"),
+        Entity::Deal => "/deals".into(),
+        Entity::Ticket => "/tickets".into(),
+        Entity::Campaign => "/campaigns".into(),
+        Entity::Segment => "/segments".into(),
+        Entity::Setting => "/settings".into(),
+        Entity::Reminder => "/follow-ups".into(),
+        Entity::Interaction => return None,
+    })
+}
+
+/// The entry's record name, or what kind of record it is when it has none.
+fn conflict_label(t: &Texts, c: &ConflictEntry) -> String {
+    if !c.label.is_empty() {
+        return c.label.clone();
+    }
+    match c.entity {
+        Entity::Customer => t.customers,
+        Entity::Interaction => t.an_interaction,
+        Entity::Segment => t.segments,
+        Entity::Deal => t.deals,
+        Entity::Ticket => t.tickets,
+        Entity::Campaign => t.campaigns,
+        Entity::Reminder => t.follow_ups,
+        Entity::Setting => t.settings,
+    }
+    .to_string()
 }
 
 fn megabytes(bytes: f64) -> String {

@@ -16,9 +16,10 @@ use uuid::Uuid;
 use super::{
     customers::{get_record, write_customer},
     entities,
-    records::ConflictEntry,
+    records::{ConflictEntry, SegmentFields, SegmentRecord},
     remote::{from_state, to_map},
-    schema::{CONFLICTS, CUSTOMERS, META, OUTBOX, RECORDS, SEARCH},
+    schema::{CONFLICTS, CUSTOMERS, META, OUTBOX, RECORDS, SEARCH, SEGMENTS},
+    segments::write_segment,
     stamp::Stamp,
     Now, Store, StoreError,
 };
@@ -142,9 +143,13 @@ impl Store {
             drop(tx);
             return self.restore_entity_conflict(key, entry, now, stamp).await;
         }
-        if entry.entity != Entity::Customer {
+        if entry.entity == Entity::Segment {
+            drop(tx);
+            return self.restore_segment_conflict(key, entry, stamp).await;
+        }
+        if !entry.restorable() {
             return Err(StoreError::Other(
-                "only customer values can be restored here".into(),
+                "this value cannot be restored here".into(),
             ));
         }
         let id: Uuid = entry.id.parse().map_err(|_| StoreError::NotFound)?;
@@ -208,6 +213,42 @@ impl Store {
         record.updated_ms = now.ms as f64;
         records.put(&record).serde()?.await?;
         super::outbox::write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?, &stamped).await?;
+        tx.object_store(CONFLICTS)?
+            .delete(key as f64)
+            .primitive()?
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Restores a lost value of a saved segment as a new local edit.
+    async fn restore_segment_conflict(
+        &self,
+        key: u64,
+        entry: ConflictEntry,
+        stamp: Stamp<'_>,
+    ) -> Result<(), StoreError> {
+        let id: Uuid = entry.id.parse().map_err(|_| StoreError::NotFound)?;
+        let tx = self
+            .db
+            .transaction([SEGMENTS, OUTBOX, META, CONFLICTS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let stored: SegmentRecord = tx
+            .object_store(SEGMENTS)?
+            .get(id.to_string())
+            .serde()?
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut fields = to_map(&SegmentFields {
+            segment: stored.segment,
+            campaign_target: stored.campaign_target,
+        });
+        fields.insert(entry.field.clone(), entry.lost_value.clone());
+        fields.remove("id");
+        let restored: SegmentFields = from_state(id, &mut fields)
+            .ok_or_else(|| StoreError::Other("the lost value no longer fits this field".into()))?;
+        write_segment(&tx, restored, stamp).await?;
         tx.object_store(CONFLICTS)?
             .delete(key as f64)
             .primitive()?

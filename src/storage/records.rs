@@ -337,6 +337,15 @@ pub struct ConflictEntry {
     pub at_ms: f64,
 }
 
+impl ConflictEntry {
+    /// Whether Restore can make the lost value the newest edit: every record but an
+    /// interaction, whose only field two devices can write is `customer_id` (both merged
+    /// duplicates); moving it back would undo the other device's merge.
+    pub fn restorable(&self) -> bool {
+        self.entity != Entity::Interaction
+    }
+}
+
 /// A remote record that cannot be placed yet (an interaction whose customer is not
 /// known, or an entity this version does not store): kept whole until it can.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

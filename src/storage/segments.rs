@@ -5,7 +5,10 @@ use crm_core::{
     change::{field_diff, Entity},
     segment::SavedSegment,
 };
-use indexed_db_futures::{prelude::*, transaction::TransactionMode};
+use indexed_db_futures::{
+    prelude::*,
+    transaction::{Transaction, TransactionMode},
+};
 use uuid::Uuid;
 
 use super::{
@@ -52,27 +55,7 @@ impl Store {
             .transaction([SEGMENTS, OUTBOX, META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        let store = tx.object_store(SEGMENTS)?;
-        let id = fields.segment.id;
-        let old: Option<SegmentRecord> = store.get(id.to_string()).serde()?.await?;
-        let old_fields = old.as_ref().map(|o| SegmentFields {
-            segment: o.segment.clone(),
-            campaign_target: o.campaign_target,
-        });
-        let changes = field_diff(old_fields.as_ref(), &fields);
-        let mut record = SegmentRecord {
-            segment: fields.segment,
-            campaign_target: fields.campaign_target,
-            versions: old.map(|o| o.versions).unwrap_or_default(),
-        };
-        if !changes.is_empty() {
-            let stamped = stamp(Entity::Segment, id, changes, &record.versions);
-            for p in &stamped.pending {
-                record.versions.insert(p.change.field.clone(), p.change.hlc);
-            }
-            outbox::write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?, &stamped).await?;
-        }
-        store.put(&record).serde()?.await?;
+        let record = write_segment(&tx, fields, stamp).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -100,4 +83,36 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+/// Writes a segment's fields over the stored record inside the caller's transaction
+/// (which holds the segments, outbox and meta stores), stamping and queueing the fields
+/// that changed.
+pub(super) async fn write_segment(
+    tx: &Transaction<'_>,
+    fields: SegmentFields,
+    stamp: Stamp<'_>,
+) -> Result<SegmentRecord, StoreError> {
+    let store = tx.object_store(SEGMENTS)?;
+    let id = fields.segment.id;
+    let old: Option<SegmentRecord> = store.get(id.to_string()).serde()?.await?;
+    let old_fields = old.as_ref().map(|o| SegmentFields {
+        segment: o.segment.clone(),
+        campaign_target: o.campaign_target,
+    });
+    let changes = field_diff(old_fields.as_ref(), &fields);
+    let mut record = SegmentRecord {
+        segment: fields.segment,
+        campaign_target: fields.campaign_target,
+        versions: old.map(|o| o.versions).unwrap_or_default(),
+    };
+    if !changes.is_empty() {
+        let stamped = stamp(Entity::Segment, id, changes, &record.versions);
+        for p in &stamped.pending {
+            record.versions.insert(p.change.field.clone(), p.change.hlc);
+        }
+        outbox::write(&tx.object_store(OUTBOX)?, &tx.object_store(META)?, &stamped).await?;
+    }
+    store.put(&record).serde()?.await?;
+    Ok(record)
 }

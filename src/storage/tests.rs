@@ -1533,3 +1533,101 @@ async fn block_zero_lives_in_the_customer_record_unless_it_was_stored_apart() {
         vec![kept]
     );
 }
+
+/// A saved segment's name that lost to a concurrent edit is logged and restored as a new
+/// local edit; a lost interaction move (both devices merged duplicates) is logged but
+/// not restorable, and Restore refuses it without changing anything.
+#[wasm_bindgen_test]
+async fn segment_conflicts_restore_and_interaction_moves_do_not() {
+    use super::records::SegmentFields;
+    use crm_core::segment::{Rule, SavedSegment};
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let id = uuid::Uuid::now_v7();
+    let fields = |name: &str| SegmentFields {
+        segment: SavedSegment {
+            id,
+            name: name.into(),
+            rule: Rule::And { rules: Vec::new() },
+            created_ms: now().ms as i64,
+            deleted: false,
+        },
+        campaign_target: false,
+    };
+    store
+        .save_segment(fields("VIP 北京"), &stamp)
+        .await
+        .unwrap();
+    let theirs = change(
+        Entity::Segment,
+        id,
+        "name",
+        serde_json::json!("VIP Beijing"),
+        now().ms + 3_600_000,
+        0x999,
+    );
+    store
+        .apply_remote(&[theirs], &Homes::new(), "c1", now().ms)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.saved_segments().await.unwrap()[0].segment.name,
+        "VIP Beijing"
+    );
+    let conflicts = store.conflicts().await.unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert!(conflicts[0].1.restorable());
+    let before = store.pending_count().await.unwrap();
+    store
+        .restore_conflict(conflicts[0].0, now(), &stamp)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.saved_segments().await.unwrap()[0].segment.name,
+        "VIP 北京"
+    );
+    assert!(store.conflicts().await.unwrap().is_empty());
+    assert_eq!(store.pending_count().await.unwrap(), before + 1);
+    let queued = store.outbox().await.unwrap();
+    assert_eq!(
+        (
+            queued.last().unwrap().field.as_str(),
+            &queued.last().unwrap().value
+        ),
+        ("name", &serde_json::json!("VIP 北京"))
+    );
+
+    // An interaction entry: listed, not restorable.
+    let entry = super::records::ConflictEntry {
+        entity: Entity::Interaction,
+        id: uuid::Uuid::now_v7().to_string(),
+        label: String::new(),
+        field: "customer_id".into(),
+        lost_value: serde_json::json!(uuid::Uuid::now_v7()),
+        lost_hlc: queued.last().unwrap().hlc,
+        winner_value: serde_json::json!(uuid::Uuid::now_v7()),
+        winner_hlc: queued.last().unwrap().hlc,
+        at_ms: now().ms as f64,
+    };
+    assert!(!entry.restorable());
+    let tx = store
+        .db
+        .transaction(CONFLICTS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    tx.object_store(CONFLICTS)
+        .unwrap()
+        .add(&entry)
+        .serde()
+        .unwrap()
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let logged = store.conflicts().await.unwrap();
+    assert!(store
+        .restore_conflict(logged[0].0, now(), &stamp)
+        .await
+        .is_err());
+    assert_eq!(store.conflicts().await.unwrap().len(), 1);
+    assert_eq!(store.pending_count().await.unwrap(), before + 1);
+}
