@@ -19,7 +19,8 @@
 // Resource Timing: server + transfer; the rest is the app applying pages to IndexedDB).
 // Environment: DIST_DIR, CRM_SERVER, SEED_DEMO, BENCH_PULL_DIR, PULL_RUNS (default 5 for
 // S, 1 for M and L; the median is printed), PULL_TIMEOUT_MIN (default 180),
-// PULL_PERSISTENT=0 (an off-the-record context: IndexedDB in memory, as figures before
+// PULL_SETTLE_S=<s> (wait that long with the browser open before measuring the size on
+// disk), PULL_PERSISTENT=0 (an off-the-record context: IndexedDB in memory, as figures before
 // 2026-12-01 were measured), PULL_PROFILE=1 / PULL_PROFILE_OUT (CPU profile), PULL_SIZES=1
 // (what each object store holds afterwards, in MB of values by field).
 import { execFileSync, spawn } from 'node:child_process';
@@ -234,6 +235,11 @@ async function pullOnce(browser, origin, size) {
     if (shown !== `${expected[size]} customers`) log(`${size}: #customer-count says ${JSON.stringify(shown)}, want ${expected[size]} customers`);
     if (errors.length) log(`${size}: page errors: ${errors.slice(-5).join(' | ')}`);
     if (process.env.PULL_SIZES === '1') await reportSizes(page, size);
+    if (profile && process.env.PULL_SETTLE_S) {
+      // The browser's storage keeps compacting its files after the last write: measured
+      // right away, the size includes what compaction has not reclaimed yet.
+      await new Promise((resolve) => setTimeout(resolve, Number(process.env.PULL_SETTLE_S) * 1000));
+    }
     if (profile) {
       // LevelDB may delete a file while du walks the directory (a compaction still
       // running): du then exits non-zero but still prints the total of what it found.

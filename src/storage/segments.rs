@@ -22,8 +22,8 @@ use super::{
 impl Store {
     /// Every customer record (tombstones included; segmentation skips them) without the
     /// timeline block a record may hold: the worker keeps these in memory and needs only
-    /// the aggregates (an M book's blocks are about 17 MB, an L book's ten times that). Only the
-    /// segmentation worker calls this, off the main thread.
+    /// the aggregates (an M book's blocks are about 17 MB, an L book's ten times that).
+    /// Only the segmentation worker calls this, off the main thread.
     pub async fn all_customer_records(&self) -> Result<Vec<CustomerRecord>, StoreError> {
         let tx = self.db.transaction(CUSTOMERS).build()?;
         let rows = tx.object_store(CUSTOMERS)?.get_all().serde()?.await?;
