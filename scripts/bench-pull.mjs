@@ -23,6 +23,7 @@
 // disk), PULL_PERSISTENT=0 (an off-the-record context: IndexedDB in memory, as figures before
 // 2026-12-01 were measured), PULL_PROFILE=1 / PULL_PROFILE_OUT (CPU profile), PULL_SIZES=1
 // (what each object store holds afterwards, in MB of values by field).
+// After each M or L pull it times BENCH.md's IndexedDB yardstick (see `yardstick`).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -110,7 +111,7 @@ async function reportSizes(page, size) {
     const add = (acc, field, n) => acc.set(field, (acc.get(field) ?? 0) + n);
     const measure = (value, field, acc) => {
       if (value instanceof Uint8Array || value instanceof ArrayBuffer) add(acc, field, value.byteLength);
-      else if (value && typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) measure(v, k, acc);
+      else if (value && typeof value === 'object' && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) measure(v, field ? `${field}.${k}` : k, acc);
       else add(acc, field, JSON.stringify(value ?? null).length);
     };
     const out = [];
@@ -119,7 +120,7 @@ async function reportSizes(page, size) {
       const acc = new Map();
       for (const value of all) measure(value, '', acc);
       const bytes = [...acc.values()].reduce((a, b) => a + b, 0);
-      const top = [...acc].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, n]) => `${k || '(value)'} ${(n / 1e6).toFixed(1)}`);
+      const top = [...acc].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, n]) => `${k || '(value)'} ${(n / 1e6).toFixed(1)}`);
       if (all.length) out.push(`${name}: ${all.length} records, ${(bytes / 1e6).toFixed(1)} MB (${top.join(', ')})`);
     }
     db.close();
@@ -259,6 +260,66 @@ async function pullOnce(browser, origin, size) {
   }
 }
 
+// BENCH.md's yardstick for this machine's IndexedDB: customer-sized records written one
+// per row, 10,000 per readwrite transaction, with the raw API, in an on-disk profile as
+// the pull uses. BENCH.md recorded 1.1-1.5 s for M's 10,000 and 15.6-19.3 s for L's
+// 100,000 on 2026-11-30. Machines of this kind differ from day to day (the same build's
+// pull_l measured 140 s on one and 81 s on another), so each pull is followed by this
+// and `pull_<size>_per_yardstick` is the figure that compares across machines.
+const YARDSTICK_RECORDED = { M: '1.1-1.5', L: '15.6-19.3' };
+
+async function yardstick(origin, count) {
+  const profile = await mkdtemp(join(tmpdir(), 'bench-pull-yardstick-'));
+  const context = await chromium.launchPersistentContext(profile, LAUNCH);
+  try {
+    const page = await context.newPage();
+    // An empty page of the server's origin: the app itself does not load.
+    await page.route(`${origin}/yardstick`, (r) => r.fulfill({ body: '<!doctype html><title>yardstick</title>', contentType: 'text/html' }));
+    await page.goto(`${origin}/yardstick`);
+    return await page.evaluate(async (count) => {
+      let seed = 2026;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const pick = (chars, n) => Array.from({ length: n }, () => chars[Math.floor(rand() * chars.length)]).join('');
+      const han = '张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢';
+      const customer = (i) => ({
+        id: `0193${pick('0123456789abcdef', 4)}-${pick('0123456789abcdef', 4)}-7${pick('0123456789abcdef', 3)}-${pick('89ab', 1)}${pick('0123456789abcdef', 3)}-${String(i).padStart(12, '0')}`,
+        name: pick(han, 3),
+        phone: `+86 1${pick('3589', 1)}${pick('0123456789', 9)}`,
+        email: `${pick('abcdefghijklmnopqrstuvwxyz', 8)}@example.com`,
+        company: `${pick(han, 4)}旅行社有限公司`,
+        city: pick(['上海', '北京', '广州', '深圳', '成都', '杭州'], 1),
+        tags: [pick(['vip', 'corporate', 'family', 'repeat'], 1)],
+        notes: pick(han, 24),
+        stage: 'customer',
+        created_at: `2025-${String(1 + (i % 12)).padStart(2, '0')}-15T09:30:00`,
+      });
+      const db = await new Promise((ok, no) => {
+        const r = indexedDB.open('yardstick', 1);
+        r.onupgradeneeded = () => r.result.createObjectStore('customers', { keyPath: 'id' });
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => no(r.error);
+      });
+      const rows = Array.from({ length: count }, (_, i) => customer(i));
+      const t0 = performance.now();
+      for (let from = 0; from < count; from += 10_000) {
+        await new Promise((ok, no) => {
+          const tx = db.transaction('customers', 'readwrite');
+          const store = tx.objectStore('customers');
+          for (const row of rows.slice(from, from + 10_000)) store.put(row);
+          tx.oncomplete = ok;
+          tx.onerror = () => no(tx.error);
+        });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      db.close();
+      return seconds;
+    }, count);
+  } finally {
+    await context.close().catch(() => {});
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
 const browser = await chromium.launch(LAUNCH);
 let closing = false;
 browser.on('disconnected', () => closing || log(`the browser went away (crashed or killed) at ${new Date().toISOString()}`));
@@ -273,10 +334,18 @@ try {
       for (let i = 0; i < runsOf(size); i++) {
         const r = await pullOnce(browser, origin, size);
         log(`${size} run ${i + 1}: ${r.seconds.toFixed(1)} s, ${r.requests} pull requests, ${(r.networkMs / 1000).toFixed(1)} s in them, ${(r.bytes / 1048576).toFixed(1)} MB on the wire`);
+        if (YARDSTICK_RECORDED[size]) {
+          r.yardstick = await yardstick(origin, expected[size]);
+          log(`${size} run ${i + 1}: yardstick ${r.yardstick.toFixed(1)} s (BENCH.md recorded ${YARDSTICK_RECORDED[size]} s), pull = ${(r.seconds / r.yardstick).toFixed(1)} yardsticks`);
+        }
         runs.push(r);
       }
       const mid = runs.find((r) => r.seconds === median(runs.map((x) => x.seconds)));
       line(`pull_${s}`, mid.seconds, 's');
+      if (mid.yardstick) {
+        line(`pull_${s}_yardstick`, mid.yardstick, 's');
+        line(`pull_${s}_per_yardstick`, mid.seconds / mid.yardstick, 'ratio');
+      }
       line(`pull_${s}_changes`, changes, 'count');
       line(`pull_${s}_network`, mid.networkMs / 1000, 's');
       line(`pull_${s}_rate`, changes / mid.seconds, 'changes/s');

@@ -89,14 +89,10 @@ function resolve(today) {
 
 // ---- Page-side code (injected as source, so it runs as ordinary page functions). ----
 
-/**
- * The JSON text of a block's stored field (`storage::json_field`): 0x04, the text's length
- * (4 bytes, little-endian) and one LZ4 block; plain JSON bytes as written before that.
- */
-function storedJson(bytes) {
-  if (bytes[0] !== 0x04) return new TextDecoder().decode(bytes);
-  const out = new Uint8Array(bytes[1] | (bytes[2] << 8) | (bytes[3] << 16) | (bytes[4] << 24));
-  let i = 5;
+/** The bytes of `[size (4 bytes, little-endian), LZ4 block]` (`storage::json_field`). */
+function lz4(bytes) {
+  const out = new Uint8Array(bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24));
+  let i = 4;
   let o = 0;
   const length = (n) => {
     if (n === 15) for (let b = 255; b === 255; n += b) b = bytes[i++];
@@ -114,7 +110,66 @@ function storedJson(bytes) {
     const match = length(token & 15) + 4;
     for (let k = 0; k < match; k++, o++) out[o] = out[o - offset];
   }
-  return new TextDecoder().decode(out.subarray(0, o));
+  return out.subarray(0, o);
+}
+
+/**
+ * A block's stored interactions as objects: packed (`storage::packed_block`: 0x05 and
+ * LZ4 of postcard), LZ4 JSON (0x04, `storage::json_field`), plain JSON bytes, or the
+ * objects themselves, as written by successive versions of the app.
+ */
+function storedItems(stored) {
+  if (!(stored instanceof Uint8Array)) return stored;
+  if (stored[0] === 0x05) return unpackItems(lz4(stored.subarray(1)));
+  return JSON.parse(new TextDecoder().decode(stored[0] === 0x04 ? lz4(stored.subarray(1)) : stored));
+}
+
+/** Postcard of `packed_block::PackedInteraction`s, field by field (varints, zigzag for signed). */
+function unpackItems(b) {
+  let i = 0;
+  const varint = () => {
+    let n = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const byte = b[i++];
+      n += (byte & 127) * scale;
+      if (byte < 128) return n;
+    }
+  };
+  const signed = () => {
+    const z = varint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  };
+  const text = new TextDecoder();
+  const str = () => {
+    const n = varint();
+    i += n;
+    return text.decode(b.subarray(i - n, i));
+  };
+  const hex = (from) => [...b.subarray(from, from + 16)].map((x) => x.toString(16).padStart(2, '0')).join('');
+  const uuid = () => {
+    i += 1 + 16; // length 16, then the bytes
+    const h = hex(i - 16);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  };
+  const option = (read) => (b[i++] === 1 ? read() : null);
+  const out = [];
+  for (let n = varint(); n > 0; n--) {
+    const id = uuid();
+    const customer_id = uuid();
+    const kind = str();
+    const at_s = signed();
+    varint(); // nanoseconds
+    str(); // summary
+    str(); // outcome
+    const amount_minor = option(signed);
+    str(); // currency
+    const items = option(varint);
+    option(signed); // next visit
+    option(uuid); // campaign
+    const _deleted = b[i++] === 1;
+    out.push({ id, customer_id, kind, at: new Date(at_s * 1000).toISOString().slice(0, 19), amount_minor, items, _deleted });
+  }
+  return out;
 }
 
 /** Reads every live interaction of the app's IndexedDB into plain objects, and counts the live customers. */
@@ -132,7 +187,7 @@ async function readRows() {
   const customers = await ask(db.transaction('customers').objectStore('customers').index('by_sort').count());
   const rows = [];
   const addBlock = (b) => {
-    for (const i of b.items instanceof Uint8Array ? JSON.parse(storedJson(b.items)) : b.items) {
+    for (const i of storedItems(b.items)) {
       if (i._deleted) continue;
       rows.push({ id: i.id, customer_id: i.customer_id, kind: i.kind, at: i.at, amount_minor: i.amount_minor ?? null, items: i.items ?? null });
     }
@@ -348,7 +403,7 @@ try {
       return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
     });
     const params = resolve(today);
-    await page.addScriptTag({ content: [storedJson, readRows, segmentJs, segmentArquero, startWorker, rounds].map(String).join('\n') });
+    await page.addScriptTag({ content: [lz4, storedItems, unpackItems, readRows, segmentJs, segmentArquero, startWorker, rounds].map(String).join('\n') });
     await page.addScriptTag({ path: 'node_modules/arquero/dist/arquero.min.js' });
     const run = await page.evaluate(
       ({ request, p, runs }) => rounds(request, p, runs),

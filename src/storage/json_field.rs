@@ -29,31 +29,29 @@ pub fn serialize<T: Serialize, S: Serializer>(value: &T, serializer: S) -> Resul
     serializer.serialize_bytes(&compress(&json))
 }
 
-/// `value`'s JSON text, LZ4-compressed: the bytes [`serialize`] writes, for a field
-/// kept as bytes until it is needed (`records::EmbeddedBlock`).
-pub fn to_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
-    let json = serde_json::to_vec(value).map_err(|e| e.to_string())?;
-    Ok(compress(&json))
-}
-
-/// Reads bytes written by [`to_bytes`] (or [`serialize`]).
+/// Reads bytes written by [`serialize`] (a block 0 kept in its customer record before
+/// `packed_block`).
 pub fn from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     serde_json::from_slice(&json_of(bytes)?).map_err(|e| e.to_string())
 }
 
 /// `[LZ4, size (4 bytes, little-endian), LZ4 block]`.
 fn compress(json: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(json.len() / 2);
-    out.push(LZ4);
-    out.extend_from_slice(&lz4_flex::block::compress_prepend_size(json));
+    compress_marked(LZ4, json)
+}
+
+/// `[marker, size (4 bytes, little-endian), LZ4 block]`: the marker says what the
+/// compressed bytes are (JSON here, `packed_block`'s binary there).
+pub(super) fn compress_marked(marker: u8, bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() / 2 + 8);
+    out.push(marker);
+    out.extend_from_slice(&lz4_flex::block::compress_prepend_size(bytes));
     out
 }
 
-/// The JSON text of stored bytes, compressed or not.
-pub(super) fn json_of(bytes: &[u8]) -> Result<Cow<'_, [u8]>, String> {
-    let Some((&LZ4, compressed)) = bytes.split_first() else {
-        return Ok(Cow::Borrowed(bytes));
-    };
+/// The bytes of `[size, LZ4 block]` (what follows the marker), refusing a size no LZ4
+/// block of that length can hold.
+pub(super) fn decompress(compressed: &[u8]) -> Result<Vec<u8>, String> {
     let (size, block) =
         lz4_flex::block::uncompressed_size(compressed).map_err(|e| e.to_string())?;
     if size > block.len().saturating_mul(MAX_EXPANSION) + 16 {
@@ -62,9 +60,15 @@ pub(super) fn json_of(bytes: &[u8]) -> Result<Cow<'_, [u8]>, String> {
             block.len()
         ));
     }
-    lz4_flex::block::decompress(block, size)
-        .map(Cow::Owned)
-        .map_err(|e| e.to_string())
+    lz4_flex::block::decompress(block, size).map_err(|e| e.to_string())
+}
+
+/// The JSON text of stored bytes, compressed or not.
+pub(super) fn json_of(bytes: &[u8]) -> Result<Cow<'_, [u8]>, String> {
+    let Some((&LZ4, compressed)) = bytes.split_first() else {
+        return Ok(Cow::Borrowed(bytes));
+    };
+    decompress(compressed).map(Cow::Owned)
 }
 
 /// Reads the JSON bytes (or text), or the value itself from a record written before.

@@ -24,6 +24,7 @@ mod js_objects;
 mod json_field;
 pub mod meta;
 pub mod outbox;
+mod packed_block;
 mod pulled_page;
 pub mod records;
 pub mod remote;

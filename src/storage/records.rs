@@ -78,10 +78,11 @@ pub struct CustomerRecord {
 /// stays there (`TimelineBlock::stored_apart`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmbeddedBlock {
-    /// The interactions as LZ4-compressed JSON (`json_field`).
+    /// The interactions, packed (`packed_block`; LZ4 JSON when written before).
     #[serde(with = "serde_bytes")]
     pub items: Vec<u8>,
-    /// Their field versions, grouped by HLC (`versions_field`).
+    /// Their field versions, packed against `items` (`packed_block`; grouped JSON,
+    /// `versions_field`, when written before).
     #[serde(with = "serde_bytes")]
     pub versions: Vec<u8>,
 }
@@ -90,18 +91,20 @@ impl EmbeddedBlock {
     /// Encodes block 0 of a customer.
     pub fn encode(block: &TimelineBlock) -> Result<Self, String> {
         Ok(EmbeddedBlock {
-            items: super::json_field::to_bytes(&block.items)?,
-            versions: super::versions_field::to_bytes(&block.versions)?,
+            items: super::packed_block::interactions_to_bytes(&block.items)?,
+            versions: super::packed_block::versions_to_bytes(&block.versions, &block.items)?,
         })
     }
 
     /// The block of `customer_id` it holds.
     pub fn decode(&self, customer_id: &str) -> Result<TimelineBlock, String> {
+        let items = super::packed_block::interactions_from_bytes(&self.items)?;
+        let versions = super::packed_block::versions_from_bytes(&self.versions, &items)?;
         let mut block = TimelineBlock {
             customer_id: customer_id.to_string(),
             block: 0,
-            items: super::json_field::from_bytes(&self.items)?,
-            versions: super::versions_field::from_bytes(&self.versions)?,
+            items,
+            versions,
             campaigns: Vec::new(),
             stored_apart: false,
         };

@@ -34,16 +34,7 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Version
     Ok(stored.into_iter().map(|(id, v)| (id, v.0)).collect())
 }
 
-/// The versions as the bytes [`serialize`] writes (`records::EmbeddedBlock`).
-pub fn to_bytes(versions: &Versions) -> Result<Vec<u8>, String> {
-    let grouped: BTreeMap<&str, Grouped> = versions
-        .iter()
-        .map(|(id, fields)| (id.as_str(), Grouped(fields)))
-        .collect();
-    super::json_field::to_bytes(&grouped)
-}
-
-/// Reads bytes written by [`to_bytes`].
+/// Reads versions bytes of a block 0 kept in its customer record before `packed_block`.
 pub fn from_bytes(bytes: &[u8]) -> Result<Versions, String> {
     let stored: BTreeMap<String, FieldVersions> = super::json_field::from_bytes(bytes)?;
     Ok(stored.into_iter().map(|(id, v)| (id, v.0)).collect())
