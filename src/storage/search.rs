@@ -26,12 +26,44 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::{records::CustomerRecord, schema::SEARCH, Store, StoreError};
 
-/// Where a customer's search line is stored, and the line (to tell whether a write
-/// changes it without reading the block).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a customer's search line is stored, and a hash of the line (to tell whether a
+/// write changes it without reading the block). The hash, not the line: the line was
+/// 6% of a stored customer (M: 0.9 of 14.5 MB), and a first sync writes 100,000.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchSlot {
     pub block: u32,
-    pub line: String,
+    /// [`line_hash`] of the line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<f64>,
+    /// The line itself, as records written before `hash` hold it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
+}
+
+impl SearchSlot {
+    fn new(block: u32, line: &str) -> Self {
+        SearchSlot {
+            block,
+            hash: Some(line_hash(line)),
+            line: None,
+        }
+    }
+
+    /// Whether the stored line is `line` (a slot with neither hash nor line never is).
+    fn holds(&self, line: &str) -> bool {
+        match (self.hash, &self.line) {
+            (Some(hash), _) => hash == line_hash(line),
+            (None, Some(stored)) => stored == line,
+            (None, None) => false,
+        }
+    }
+}
+
+/// XXH3 of a line, its top 52 bits as a number (exact in a JS number, as IndexedDB
+/// stores it). Two different lines share one with odds of 1 in 2^52; then the block
+/// keeps the old line until the customer's next change.
+fn line_hash(line: &str) -> f64 {
+    (xxhash_rust::xxh3::xxh3_64(line.as_bytes()) >> 12) as f64
 }
 
 /// Keys of one block per stamp: block numbers sit above the low 32 bits.
@@ -107,7 +139,7 @@ impl SearchWriter {
             .filter_map(|record| {
                 let line = wanted_line(record);
                 let same = match (&record.search, &line) {
-                    (Some(slot), Some(line)) => slot.line == *line,
+                    (Some(slot), Some(line)) => slot.holds(line),
                     (None, None) => true,
                     _ => false,
                 };
@@ -171,7 +203,7 @@ impl SearchWriter {
                     block
                 }
             };
-            record.search = line.map(|line| SearchSlot { block, line });
+            record.search = line.map(|line| SearchSlot::new(block, &line));
         }
         Ok(())
     }

@@ -996,6 +996,73 @@ async fn search_follows_edits_deletes_and_restores() {
     assert_eq!(search_lines(&store).await.len(), 1);
 }
 
+/// A record's search slot keeps a hash of its line, not the line; a record written
+/// before that (the line in its slot) is still known to be in place: an edit that
+/// leaves its line alone rewrites no line, and one that changes it replaces the line.
+#[wasm_bindgen_test]
+async fn search_slots_hold_a_hash_and_old_slots_with_the_line_still_work() {
+    use crm_core::CustomerDraft;
+    let store = Store::open(&name(), || {}).await.unwrap();
+    let draft = |name: &str, city: &str| CustomerDraft {
+        name: name.into(),
+        city: city.into(),
+        phone: "+86 139 0000 2222".into(),
+        ..Default::default()
+    };
+    let saved = store
+        .save_customer(None, &draft("王芳", "上海"), now(), &stamp)
+        .await
+        .unwrap();
+    let id = saved.customer.id;
+    let slot = saved.search.clone().expect("a live customer has a slot");
+    assert!(slot.hash.is_some() && slot.line.is_none(), "{slot:?}");
+    let lines = search_lines(&store).await;
+    assert_eq!(lines.len(), 1);
+
+    // As an older build stored it: the line (with its newline) in the slot, no hash.
+    let line = format!("{}\n", lines[0].1);
+    let mut old = serde_json::to_value(&saved).unwrap();
+    old["search"] = serde_json::json!({ "block": slot.block, "line": line });
+    {
+        let tx = store
+            .db
+            .transaction(CUSTOMERS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .unwrap();
+        tx.object_store(CUSTOMERS)
+            .unwrap()
+            .put(&old)
+            .serde()
+            .unwrap()
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let stored = store.customer(id).await.unwrap().unwrap();
+    assert_eq!(stored.search.as_ref().unwrap().line, Some(line.clone()));
+
+    // The city is not in the search line: the old slot is recognised and kept.
+    let edited = store
+        .save_customer(Some(id), &draft("王芳", "杭州"), now(), &stamp)
+        .await
+        .unwrap();
+    assert_eq!(edited.search.as_ref().unwrap().line, Some(line));
+    assert_eq!(search_lines(&store).await, lines);
+
+    // A new name is a new line, and the slot now holds its hash.
+    let renamed = store
+        .save_customer(Some(id), &draft("李娜", "杭州"), now(), &stamp)
+        .await
+        .unwrap();
+    let slot = renamed.search.unwrap();
+    assert!(slot.hash.is_some() && slot.line.is_none(), "{slot:?}");
+    assert_eq!(search_lines(&store).await.len(), 1);
+    assert!(store.search_customers("芳", 10).await.unwrap().is_empty());
+    assert_eq!(store.search_customers("娜", 10).await.unwrap().len(), 1);
+    assert_eq!(store.search_customers("2222", 10).await.unwrap().len(), 1);
+}
+
 /// New customers fill the last search block and then start a new one; a search finds
 /// customers in every block, in name order, and a write through another connection
 /// (another tab) is seen by the next search of this one.

@@ -6,7 +6,7 @@
 //! the versions take about half the bytes: less to write as JSON, to hand to IndexedDB
 //! and for it to store (a first sync of a large account writes a million of them).
 //! Blocks written with one HLC per field (JSON bytes, or the value itself) still read.
-//! A customer record's versions are grouped the same way ([`record`]).
+//! A customer record's versions are grouped too, with the HLC as numbers ([`record`]).
 
 use std::{borrow::Cow, collections::BTreeMap, fmt};
 
@@ -40,24 +40,106 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Versions, String> {
     Ok(stored.into_iter().map(|(id, v)| (id, v.0)).collect())
 }
 
-/// One record's versions (a customer's), grouped the same way but as a plain value: a
-/// customer record goes to IndexedDB as JS objects, not JSON bytes.
+/// One record's versions (a customer's) as a plain value (a customer record goes to
+/// IndexedDB as JS objects, not bytes), grouped by HLC with the HLC as numbers and the
+/// fields as a bit set: `[[wall_ms, counter, "node", fields, "other field", …], …]`.
+/// Spelled out (`[["<hlc>", "name", "phone", …]]`) a new customer's versions took 140
+/// bytes, 10% of a stored customer (M: 1.4 of 14.5 MB); this takes about 45.
 pub mod record {
     use super::*;
 
-    /// Writes `[[hlc, field, …], …]`.
+    /// Writes `[[wall_ms, counter, "node", fields, …], …]`.
     pub fn serialize<S: Serializer>(
         versions: &BTreeMap<String, Hlc>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        Grouped(versions).serialize(serializer)
+        let groups: Vec<PackedGroup> = group_by_hlc(versions)
+            .into_iter()
+            .map(|(hlc, fields)| {
+                let mut group = PackedGroup {
+                    hlc,
+                    bits: 0,
+                    other: Vec::new(),
+                };
+                for field in fields {
+                    match CUSTOMER_FIELDS.iter().position(|f| *f == field) {
+                        Some(bit) => group.bits |= 1 << bit,
+                        None => group.other.push(field),
+                    }
+                }
+                group
+            })
+            .collect();
+        groups.serialize(serializer)
     }
 
-    /// Reads either layout.
+    /// Reads any layout a customer record's versions were written in.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<BTreeMap<String, Hlc>, D::Error> {
         Ok(FieldVersions::deserialize(deserializer)?.0)
+    }
+}
+
+/// Customer fields in the order of a record's version bit set (the wire names).
+const CUSTOMER_FIELDS: [&str; 22] = [
+    "id",
+    "kind",
+    "name",
+    "company",
+    "company_id",
+    "buying_role",
+    "title",
+    "email",
+    "phone",
+    "city",
+    "source",
+    "tags",
+    "owner",
+    "stage",
+    "birthday",
+    "preferences",
+    "contracted",
+    "membership_expires",
+    "notes",
+    "created_ms",
+    "merged_into",
+    "_deleted",
+];
+
+/// The fields each HLC wrote, in order of first appearance (a handful of fields: a
+/// linear search beats a map).
+fn group_by_hlc(versions: &BTreeMap<String, Hlc>) -> Vec<(Hlc, Vec<&str>)> {
+    let mut groups: Vec<(Hlc, Vec<&str>)> = Vec::new();
+    for (field, hlc) in versions {
+        match groups.iter_mut().find(|(h, _)| h == hlc) {
+            Some((_, fields)) => fields.push(field),
+            None => groups.push((*hlc, vec![field])),
+        }
+    }
+    groups
+}
+
+/// One group of a record's versions as written: `[wall_ms, counter, "node", bits, …]`.
+struct PackedGroup<'a> {
+    hlc: Hlc,
+    bits: u32,
+    other: Vec<&'a str>,
+}
+
+impl Serialize for PackedGroup<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(4 + self.other.len()))?;
+        // Numbers within 2^53, exact in JS; the node (64 bits) as hex text.
+        seq.serialize_element(&self.hlc.wall_ms)?;
+        seq.serialize_element(&self.hlc.counter)?;
+        seq.serialize_element(&format!("{:016x}", self.hlc.node))?;
+        seq.serialize_element(&self.bits)?;
+        for field in &self.other {
+            seq.serialize_element(field)?;
+        }
+        seq.end()
     }
 }
 
@@ -66,15 +148,7 @@ struct Grouped<'a>(&'a BTreeMap<String, Hlc>);
 
 impl Serialize for Grouped<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // A handful of fields: a linear search beats a map.
-        let mut groups: Vec<(Hlc, Vec<&str>)> = Vec::new();
-        for (field, hlc) in self.0 {
-            match groups.iter_mut().find(|(h, _)| h == hlc) {
-                Some((_, fields)) => fields.push(field),
-                None => groups.push((*hlc, vec![field])),
-            }
-        }
-        let groups: Vec<Vec<Cow<str>>> = groups
+        let groups: Vec<Vec<Cow<str>>> = group_by_hlc(self.0)
             .into_iter()
             .map(|(hlc, fields)| {
                 std::iter::once(Cow::Owned(hlc.to_string()))
@@ -114,18 +188,107 @@ impl<'de> Visitor<'de> for FieldVersionsVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FieldVersions, A::Error> {
+        use serde::de::Error;
         let mut fields = BTreeMap::new();
-        // `[hlc, field, …]`: the HLC is the first string.
-        while let Some(group) = seq.next_element::<Vec<String>>()? {
+        while let Some(group) = seq.next_element::<Vec<Part>>()? {
             let mut group = group.into_iter();
-            let hlc: Hlc = group
-                .next()
-                .ok_or_else(|| serde::de::Error::custom("an empty version group"))?
-                .parse()
-                .map_err(serde::de::Error::custom)?;
-            fields.extend(group.map(|name| (name, hlc)));
+            match group.next() {
+                // `[hlc, field, …]`
+                Some(Part::Text(hlc)) => {
+                    let hlc: Hlc = hlc.parse().map_err(A::Error::custom)?;
+                    for part in group {
+                        fields.insert(part.text().map_err(A::Error::custom)?, hlc);
+                    }
+                }
+                // `[wall_ms, counter, "node", bits, field, …]` (a customer record's)
+                Some(Part::Number(wall_ms)) => {
+                    let mut next = || group.next().ok_or("a short version group");
+                    let counter = next().and_then(Part::number).map_err(A::Error::custom)?;
+                    let node = next().and_then(Part::text).map_err(A::Error::custom)?;
+                    let bits = next().and_then(Part::number).map_err(A::Error::custom)?;
+                    let hlc = Hlc {
+                        wall_ms,
+                        counter: u32::try_from(counter).map_err(A::Error::custom)?,
+                        node: u64::from_str_radix(&node, 16).map_err(A::Error::custom)?,
+                    };
+                    for (bit, name) in CUSTOMER_FIELDS.iter().enumerate() {
+                        if bits & (1 << bit) != 0 {
+                            fields.insert(name.to_string(), hlc);
+                        }
+                    }
+                    for part in group {
+                        fields.insert(part.text().map_err(A::Error::custom)?, hlc);
+                    }
+                }
+                None => return Err(A::Error::custom("an empty version group")),
+            }
         }
         Ok(FieldVersions(fields))
+    }
+}
+
+/// An element of a version group: text (an HLC, a field, a node) or a whole number.
+enum Part {
+    Text(String),
+    Number(u64),
+}
+
+impl Part {
+    fn text(self) -> Result<String, &'static str> {
+        match self {
+            Part::Text(text) => Ok(text),
+            Part::Number(_) => Err("a number where a version group has text"),
+        }
+    }
+
+    fn number(self) -> Result<u64, &'static str> {
+        match self {
+            Part::Number(n) => Ok(n),
+            Part::Text(_) => Err("text where a version group has a number"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Part {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PartVisitor)
+    }
+}
+
+struct PartVisitor;
+
+impl Visitor<'_> for PartVisitor {
+    type Value = Part;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("text or a whole number")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Part, E> {
+        Ok(Part::Text(v.to_string()))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Part, E> {
+        Ok(Part::Text(v))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Part, E> {
+        Ok(Part::Number(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Part, E> {
+        u64::try_from(v).map(Part::Number).map_err(E::custom)
+    }
+
+    /// JS numbers arrive as floats.
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Part, E> {
+        if v.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&v) {
+            Ok(Part::Number(v as u64))
+        } else {
+            Err(E::custom(format!(
+                "{v} is not a whole number of a version group"
+            )))
+        }
     }
 }
 
@@ -205,6 +368,54 @@ mod tests {
             serde_wasm_bindgen::from_value::<Record>(js).unwrap(),
             record
         );
+    }
+
+    #[wasm_bindgen_test]
+    fn a_customers_versions_are_numbers_and_a_bit_set() {
+        let customer = crm_core::Customer::new(uuid::Uuid::from_u128(7), "Wang Fang", 1);
+        let fields = serde_json::to_value(&customer).unwrap();
+        let names: Vec<&String> = fields.as_object().unwrap().keys().collect();
+        for name in &names {
+            assert!(
+                CUSTOMER_FIELDS.contains(&name.as_str()),
+                "{name} has no bit"
+            );
+        }
+        let edit = Hlc {
+            wall_ms: 1_764_000_000_123,
+            counter: 4,
+            node: u64::MAX - 1,
+        };
+        let mut versions: BTreeMap<String, Hlc> = names
+            .iter()
+            .map(|name| (name.to_string(), hlc(1)))
+            .collect();
+        versions.insert("phone".into(), edit);
+        versions.insert("loyalty_tier".into(), edit);
+        let record = Record { versions };
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!(
+            json["versions"][1],
+            serde_json::json!([
+                1_764_000_000_123u64,
+                4,
+                "fffffffffffffffe",
+                1 << 8,
+                "loyalty_tier"
+            ])
+        );
+        assert_eq!(json["versions"][0][2], "0000000000000abc");
+        assert_eq!(serde_json::from_value::<Record>(json).unwrap(), record);
+        let js = serde_wasm_bindgen::to_value(&record).unwrap();
+        assert_eq!(
+            serde_wasm_bindgen::from_value::<Record>(js).unwrap(),
+            record
+        );
+        let short = serde_json::json!({ "versions": [[5, 0, "abc"]] });
+        let err = serde_json::from_value::<Record>(short)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a short version group"), "{err}");
     }
 
     #[wasm_bindgen_test]
