@@ -103,14 +103,29 @@ CREATE UNIQUE INDEX fields_by_key ON fields (entity, id, field);
 "#,
 ];
 
-/// Brings the schema up to date.
+/// Brings the schema up to date. Upgrading an existing file is logged step by step: a
+/// step that rewrites a table keeps a large file's server from answering for a while
+/// (moving 6.9 million fields into pull order took 39 s).
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let upgrading = version > 0 && (version as usize) < MIGRATIONS.len();
+    if upgrading {
+        tracing::info!(
+            from = version,
+            to = MIGRATIONS.len(),
+            "upgrading the database schema"
+        );
+    }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let started = std::time::Instant::now();
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
+        if upgrading {
+            let ms = started.elapsed().as_millis() as u64;
+            tracing::info!(version = i + 1, ms, "database schema step done");
+        }
     }
     Ok(())
 }
