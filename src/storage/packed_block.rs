@@ -22,7 +22,7 @@ use crm_core::{Hlc, Interaction, InteractionKind};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::versions_field::Versions;
+use super::versions_field::{bit_groups, insert_bit_group, Versions};
 
 /// First byte of packed bytes (JSON starts with `[` or `{`, LZ4 JSON with 0x04).
 pub const PACKED: u8 = 0x05;
@@ -224,32 +224,20 @@ fn unpack_interaction(p: PackedInteraction) -> Result<Interaction, String> {
 /// One interaction's field versions grouped by HLC (usually one group: every field
 /// written by one edit).
 fn pack_groups(fields: &BTreeMap<String, Hlc>) -> Vec<PackedGroup<'_>> {
-    let mut groups: Vec<PackedGroup> = Vec::new();
-    for (field, hlc) in fields {
-        let at = match groups
-            .iter()
-            .position(|g| (g.wall_ms, g.counter, g.node) == (hlc.wall_ms, hlc.counter, hlc.node))
-        {
-            Some(at) => at,
-            None => {
-                groups.push(PackedGroup {
-                    wall_ms: hlc.wall_ms,
-                    counter: hlc.counter,
-                    node: hlc.node,
-                    fields: 0,
-                    other: Vec::new(),
-                });
-                groups.len() - 1
-            }
-        };
-        let group = &mut groups[at];
-        match FIELDS.iter().position(|f| f == field) {
-            Some(bit) => group.fields |= 1 << bit,
-            None => group.other.push(Cow::Borrowed(field)),
-        }
-    }
-    groups
+    bit_groups(fields, &FIELDS)
+        .into_iter()
+        .map(|group| PackedGroup {
+            wall_ms: group.hlc.wall_ms,
+            counter: group.hlc.counter,
+            node: group.hlc.node,
+            // FIELDS has at most 16 names (checked below).
+            fields: group.bits as u16,
+            other: group.other.into_iter().map(Cow::Borrowed).collect(),
+        })
+        .collect()
 }
+
+const _: () = assert!(FIELDS.len() <= 16);
 
 fn unpack_groups(groups: Vec<PackedGroup>) -> BTreeMap<String, Hlc> {
     let mut fields = BTreeMap::new();
@@ -259,12 +247,8 @@ fn unpack_groups(groups: Vec<PackedGroup>) -> BTreeMap<String, Hlc> {
             counter: group.counter,
             node: group.node,
         };
-        for (bit, name) in FIELDS.iter().enumerate() {
-            if group.fields & (1 << bit) != 0 {
-                fields.insert(name.to_string(), hlc);
-            }
-        }
-        fields.extend(group.other.into_iter().map(|name| (name.into_owned(), hlc)));
+        let other = group.other.into_iter().map(Cow::into_owned);
+        insert_bit_group(&mut fields, hlc, group.fields.into(), &FIELDS, other);
     }
     fields
 }

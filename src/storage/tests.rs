@@ -297,6 +297,34 @@ async fn restamped_interactions_are_found_by_customer_or_by_scan() {
     }
 }
 
+/// Writes a customer record as an older build stored it (raw JSON, past the store's
+/// types), with the data version that build left when one is given, in one transaction.
+async fn put_raw_customer(store: &Store, record: &serde_json::Value, data_version: Option<u32>) {
+    let tx = store
+        .db
+        .transaction([CUSTOMERS, META])
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    tx.object_store(CUSTOMERS)
+        .unwrap()
+        .put(record)
+        .serde()
+        .unwrap()
+        .await
+        .unwrap();
+    if let Some(version) = data_version {
+        super::meta::put(
+            &tx.object_store(META).unwrap(),
+            super::meta::DATA_VERSION,
+            &version,
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
 /// A data-version-3 record keyed by every trailing run of its phone digits is re-keyed
 /// on open: found by its last digits through the reversed key, and its old keys gone.
 #[wasm_bindgen_test]
@@ -329,29 +357,7 @@ async fn upgrades_version_3_phone_keys() {
             "zhao lei".to_string(),
         ])
         .collect();
-    {
-        let tx = store
-            .db
-            .transaction([CUSTOMERS, META])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .unwrap();
-        tx.object_store(CUSTOMERS)
-            .unwrap()
-            .put(&old)
-            .serde()
-            .unwrap()
-            .await
-            .unwrap();
-        super::meta::put(
-            &tx.object_store(META).unwrap(),
-            super::meta::DATA_VERSION,
-            &3u32,
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-    }
+    put_raw_customer(&store, &old, Some(3)).await;
     store.close();
 
     let store = Store::open(&name, || {}).await.unwrap();
@@ -1023,22 +1029,7 @@ async fn search_slots_hold_a_hash_and_old_slots_with_the_line_still_work() {
     let line = format!("{}\n", lines[0].1);
     let mut old = serde_json::to_value(&saved).unwrap();
     old["search"] = serde_json::json!({ "block": slot.block, "line": line });
-    {
-        let tx = store
-            .db
-            .transaction(CUSTOMERS)
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .unwrap();
-        tx.object_store(CUSTOMERS)
-            .unwrap()
-            .put(&old)
-            .serde()
-            .unwrap()
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    }
+    put_raw_customer(&store, &old, None).await;
     let stored = store.customer(id).await.unwrap().unwrap();
     assert_eq!(stored.search.as_ref().unwrap().line, Some(line.clone()));
 

@@ -53,24 +53,7 @@ pub mod record {
         versions: &BTreeMap<String, Hlc>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        let groups: Vec<PackedGroup> = group_by_hlc(versions)
-            .into_iter()
-            .map(|(hlc, fields)| {
-                let mut group = PackedGroup {
-                    hlc,
-                    bits: 0,
-                    other: Vec::new(),
-                };
-                for field in fields {
-                    match CUSTOMER_FIELDS.iter().position(|f| *f == field) {
-                        Some(bit) => group.bits |= 1 << bit,
-                        None => group.other.push(field),
-                    }
-                }
-                group
-            })
-            .collect();
-        groups.serialize(serializer)
+        bit_groups(versions, &CUSTOMER_FIELDS).serialize(serializer)
     }
 
     /// Reads any layout a customer record's versions were written in.
@@ -120,14 +103,58 @@ fn group_by_hlc(versions: &BTreeMap<String, Hlc>) -> Vec<(Hlc, Vec<&str>)> {
     groups
 }
 
-/// One group of a record's versions as written: `[wall_ms, counter, "node", bits, …]`.
-struct PackedGroup<'a> {
-    hlc: Hlc,
-    bits: u32,
-    other: Vec<&'a str>,
+/// The fields one HLC wrote, as a bit set over a fixed list of names (bit `n` for
+/// `names[n]`) and the names outside the list as text: the compact form of a customer
+/// record's versions (here) and of a packed block's (`packed_block`).
+pub(super) struct BitGroup<'a> {
+    pub hlc: Hlc,
+    pub bits: u32,
+    pub other: Vec<&'a str>,
 }
 
-impl Serialize for PackedGroup<'_> {
+/// `versions` grouped by HLC as [`BitGroup`]s over `names` (at most 32).
+pub(super) fn bit_groups<'a>(
+    versions: &'a BTreeMap<String, Hlc>,
+    names: &[&str],
+) -> Vec<BitGroup<'a>> {
+    debug_assert!(names.len() <= 32);
+    group_by_hlc(versions)
+        .into_iter()
+        .map(|(hlc, fields)| {
+            let mut group = BitGroup {
+                hlc,
+                bits: 0,
+                other: Vec::new(),
+            };
+            for field in fields {
+                match names.iter().position(|name| *name == field) {
+                    Some(bit) => group.bits |= 1 << bit,
+                    None => group.other.push(field),
+                }
+            }
+            group
+        })
+        .collect()
+}
+
+/// Adds the fields of one [`BitGroup`] read back (`bits` over `names`, then `other`).
+pub(super) fn insert_bit_group(
+    fields: &mut BTreeMap<String, Hlc>,
+    hlc: Hlc,
+    bits: u32,
+    names: &[&str],
+    other: impl IntoIterator<Item = String>,
+) {
+    for (bit, name) in names.iter().enumerate() {
+        if bits & (1 << bit) != 0 {
+            fields.insert(name.to_string(), hlc);
+        }
+    }
+    fields.extend(other.into_iter().map(|name| (name, hlc)));
+}
+
+/// A customer record's group as written: `[wall_ms, counter, "node", bits, other…]`.
+impl Serialize for BitGroup<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
         let mut seq = serializer.serialize_seq(Some(4 + self.other.len()))?;
@@ -211,14 +238,10 @@ impl<'de> Visitor<'de> for FieldVersionsVisitor {
                         counter: u32::try_from(counter).map_err(A::Error::custom)?,
                         node: u64::from_str_radix(&node, 16).map_err(A::Error::custom)?,
                     };
-                    for (bit, name) in CUSTOMER_FIELDS.iter().enumerate() {
-                        if bits & (1 << bit) != 0 {
-                            fields.insert(name.to_string(), hlc);
-                        }
-                    }
-                    for part in group {
-                        fields.insert(part.text().map_err(A::Error::custom)?, hlc);
-                    }
+                    let bits = u32::try_from(bits).map_err(A::Error::custom)?;
+                    let other = group.map(Part::text).collect::<Result<Vec<_>, _>>();
+                    let other = other.map_err(A::Error::custom)?;
+                    insert_bit_group(&mut fields, hlc, bits, &CUSTOMER_FIELDS, other);
                 }
                 None => return Err(A::Error::custom("an empty version group")),
             }
